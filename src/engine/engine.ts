@@ -1,0 +1,220 @@
+/**
+ * The engine: subscribers, dispatch, batching, replay, heartbeat, close.
+ *
+ * Events come from the store's feed, never straight from publishers, so a
+ * process sees its own events and those of every process sharing the store
+ * through one path. Events arriving in one tick are gathered and flushed once
+ * (`setImmediate`): a subscriber that receives the whole batch gets one
+ * buffer shared with every other such subscriber, in one write.
+ */
+import { AndonError } from '../errors.js';
+import { encodeRetry } from '../sse/encoder.js';
+import type { Store } from '../store/store.js';
+import type { StoredEvent } from './event.js';
+import { startHeartbeat } from './heartbeat.js';
+import { catchUp } from './replay.js';
+import type { Sink } from './sink.js';
+import { concatBytes, type EventFilter, Subscriber } from './subscriber.js';
+
+/** Why a subscriber left. */
+export type LeaveReason = 'disconnected' | 'dropped' | 'closed';
+
+/** Hooks for logs and metrics. Every hook is optional and must not throw. */
+export interface EngineObserver {
+  /** A subscriber was attached. */
+  subscribed?(subscriber: Subscriber): void;
+  /** A subscriber left: its client went away, it overflowed its queue, or the engine closed. */
+  unsubscribed?(subscriber: Subscriber, reason: LeaveReason): void;
+  /** A batch went out: `deliveries` events counted once per subscriber, `bytes` written. */
+  delivered?(deliveries: number, bytes: number): void;
+  /** A catch-up finished: events replayed, and whether a reset was announced. */
+  caughtUp?(subscriber: Subscriber, replayed: number, reset: boolean): void;
+  /** Something failed that no caller could be told about (a store read during catch-up). */
+  error?(error: unknown): void;
+}
+
+/** Engine settings, all required; public factories fill in the defaults. */
+export interface EngineSettings {
+  /** Heartbeat interval in ms; 0 disables heartbeats. */
+  readonly heartbeat: number;
+  /** The `retry` sent to every new subscriber, in ms. */
+  readonly retry: number;
+  /** On close, each client's reconnection delay is `retry` plus up to this many ms, at random. */
+  readonly closeJitter: number;
+  /** Queue bound in events for a congested subscriber. */
+  readonly maxQueue: number;
+  /** Queue bound in bytes for a congested subscriber. */
+  readonly maxQueueBytes: number;
+  /** Default conflation for subscribers (see {@link Subscriber}). */
+  readonly conflate: boolean;
+  /** Events read from the store per catch-up page. */
+  readonly replayPageSize: number;
+  /** Hooks for logs and metrics. */
+  readonly observer?: EngineObserver | undefined;
+}
+
+/** How one subscriber attaches. */
+export interface AttachOptions {
+  /** The client's Last-Event-ID: replay what follows it. Undefined: live from now. */
+  readonly lastEventId?: string | undefined;
+  /** Which events this subscriber receives; all when omitted. */
+  readonly filter?: EventFilter | undefined;
+}
+
+/** Fans the events of one store out to many subscribers. */
+export class Engine {
+  readonly #store: Store;
+  readonly #settings: EngineSettings;
+  readonly #observer: EngineObserver;
+  readonly #subscribers = new Set<Subscriber>();
+  readonly #retryBytes: Buffer;
+  readonly #unwatch: () => void;
+  readonly #stopHeartbeat: () => void;
+  #batch: StoredEvent[] = [];
+  #flushScheduled = false;
+  #head = 0;
+  #headId = '';
+  #nextId = 1;
+  #closed = false;
+
+  constructor(store: Store, settings: EngineSettings) {
+    this.#store = store;
+    this.#settings = settings;
+    this.#observer = settings.observer ?? {};
+    this.#retryBytes = encodeRetry(settings.retry);
+    this.#unwatch = store.watch((events) => this.#receive(events));
+    this.#stopHeartbeat = startHeartbeat(settings.heartbeat, this.#subscribers);
+  }
+
+  /** Number of attached subscribers. */
+  get size(): number {
+    return this.#subscribers.size;
+  }
+
+  /** True once {@link Engine.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The attached subscribers (live and catching up). */
+  subscribers(): IterableIterator<Subscriber> {
+    return this.#subscribers.values();
+  }
+
+  /**
+   * Attaches a subscriber writing to `sink`: writes the `retry` block at once,
+   * then replays from `lastEventId` (or starts live). Call {@link Engine.detach}
+   * when the connection closes.
+   */
+  attach(sink: Sink, options: AttachOptions = {}): Subscriber {
+    if (this.#closed) throw new AndonError('ANDON_CLOSED', 'The stream is closed.');
+    const subscriber = new Subscriber(
+      this.#nextId++,
+      sink,
+      {
+        maxQueue: this.#settings.maxQueue,
+        maxQueueBytes: this.#settings.maxQueueBytes,
+        conflate: this.#settings.conflate,
+      },
+      options.filter ?? null,
+    );
+    this.#subscribers.add(subscriber);
+    subscriber.write(this.#retryBytes);
+    this.#observer.subscribed?.(subscriber);
+    if (options.lastEventId === undefined) {
+      subscriber.lastPosition = this.#head;
+      subscriber.live = true;
+    } else {
+      this.#catchUp(subscriber, options.lastEventId);
+    }
+    return subscriber;
+  }
+
+  /** Forgets a subscriber whose connection closed, freeing what it held. */
+  detach(subscriber: Subscriber): void {
+    if (!this.#subscribers.delete(subscriber)) return;
+    subscriber.release();
+    this.#observer.unsubscribed?.(subscriber, 'disconnected');
+  }
+
+  /**
+   * Sends what is due, then ends every stream with a `retry` spread at random
+   * over `closeJitter`, so clients come back over time, not all at once.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unwatch();
+    this.#stopHeartbeat();
+    this.#flush();
+    const { retry, closeJitter } = this.#settings;
+    for (const subscriber of this.#subscribers) {
+      subscriber.end(encodeRetry(retry + Math.floor(Math.random() * (closeJitter + 1))));
+      this.#observer.unsubscribed?.(subscriber, 'closed');
+    }
+    this.#subscribers.clear();
+  }
+
+  #catchUp(subscriber: Subscriber, lastEventId: string): void {
+    const context = {
+      store: this.#store,
+      head: () => this.#head,
+      headId: () => this.#headId,
+      pageSize: this.#settings.replayPageSize,
+    };
+    catchUp(context, subscriber, lastEventId).then(
+      (result) => this.#observer.caughtUp?.(subscriber, result.replayed, result.reset),
+      (error: unknown) => {
+        this.#observer.error?.(error);
+        this.#drop(subscriber);
+      },
+    );
+  }
+
+  #receive(events: readonly StoredEvent[]): void {
+    const last = events[events.length - 1];
+    if (last === undefined) return;
+    this.#head = last.position;
+    this.#headId = last.id;
+    for (const event of events) this.#batch.push(event);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#batch;
+    const first = batch[0];
+    if (first === undefined) return;
+    this.#batch = [];
+    let shared: Buffer | undefined;
+    let deliveries = 0;
+    let bytes = 0;
+    for (const subscriber of this.#subscribers) {
+      if (!subscriber.live) continue;
+      let events: StoredEvent[] = batch;
+      if (subscriber.filter !== null || first.position <= subscriber.lastPosition) {
+        const after = subscriber.lastPosition;
+        const filter = subscriber.filter;
+        events = batch.filter((e) => e.position > after && (filter === null || filter(e)));
+        if (events.length === 0) continue;
+      }
+      let chunk: Buffer;
+      if (events === batch)
+        chunk = shared ??= batch.length === 1 ? first.bytes : concatBytes(batch);
+      else chunk = events.length === 1 ? events[0]!.bytes : concatBytes(events);
+      deliveries += events.length;
+      bytes += chunk.length;
+      if (!subscriber.deliver(events, chunk)) this.#drop(subscriber);
+    }
+    if (deliveries > 0) this.#observer.delivered?.(deliveries, bytes);
+  }
+
+  #drop(subscriber: Subscriber): void {
+    if (!this.#subscribers.delete(subscriber)) return;
+    subscriber.destroy();
+    this.#observer.unsubscribed?.(subscriber, 'dropped');
+  }
+}
