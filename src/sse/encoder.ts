@@ -25,7 +25,7 @@ export interface EventFields {
   readonly retry?: number | undefined;
 }
 
-const FORBIDDEN_IN_FIELD = /[\r\n]/;
+const FORBIDDEN_IN_FIELD = /[\r\n\0]/;
 const LINE_BREAK = /\r\n|\r|\n/;
 
 /**
