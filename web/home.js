@@ -69,7 +69,8 @@ source.addEventListener('open', () => {
 source.addEventListener('error', () => {
   if (source.readyState === EventSource.CLOSED) {
     setStatus('closed', 'stream closed; reload to try again');
-  } else {
+  } else if (statusEl.dataset.state !== 'reconnecting') {
+    // Each failed attempt fires another error; keep the moment it was lost.
     const since = timeFormat.format(new Date()).slice(0, 8);
     setStatus('reconnecting', `connection lost at ${since}, reconnecting…`);
   }

@@ -192,7 +192,17 @@ class SseStream implements Stream {
   }
 
   sendJSON(event: string, value: unknown, options: SendJSONOptions = {}): string {
-    const data = JSON.stringify(value);
+    let data: string | undefined;
+    try {
+      data = JSON.stringify(value);
+    } catch (error) {
+      // Cycles, BigInts and throwing toJSON() methods: the caller's value, not our failure.
+      throw new AndonError(
+        'ANDON_INVALID_DATA',
+        `sendJSON cannot serialize the value (${String(error)}); remove cycles and BigInts or give them a toJSON().`,
+        { cause: error },
+      );
+    }
     if (data === undefined) {
       throw new AndonError('ANDON_INVALID_DATA', `sendJSON cannot serialize a ${typeof value}.`);
     }

@@ -5,7 +5,6 @@ import { createMemoryStore, DEFAULT_MEMORY_CAPACITY, type MemoryStoreOptions } f
 import { runStoreSuite } from './store.suite.js';
 
 runStoreSuite('memory', () => createMemoryStore());
-runStoreSuite('memory, capacity 20', () => createMemoryStore({ capacity: 20 }));
 
 function drafts(count: number, prefix = 'e'): EventDraft[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -100,22 +99,38 @@ describe('memory store capacity', () => {
     await store.close();
   });
 
-  it.each([
-    -1,
-    1.5,
-    Number.NaN,
-    Number.POSITIVE_INFINITY,
-    '10',
-    null,
-  ])('refuses capacity %s with ANDON_INVALID_OPTION', (capacity) => {
-    const options = { capacity } as unknown as MemoryStoreOptions;
-    let error: unknown;
-    try {
-      createMemoryStore(options);
-    } catch (caught) {
-      error = caught;
-    }
-    expect(isAndonError(error, 'ANDON_INVALID_OPTION')).toBe(true);
-    expect((error as Error).message).toContain('capacity');
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '10', null])(
+    'refuses capacity %s with ANDON_INVALID_OPTION',
+    (capacity) => {
+      const options = { capacity } as unknown as MemoryStoreOptions;
+      let error: unknown;
+      try {
+        createMemoryStore(options);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isAndonError(error, 'ANDON_INVALID_OPTION')).toBe(true);
+      expect((error as Error).message).toContain('capacity');
+    },
+  );
+
+  it('refuses a watcher once closed', async () => {
+    const store = createMemoryStore();
+    await store.close();
+    expect(() => store.watch(() => {})).toThrowError(/closed/);
+  });
+
+  it('answers an append as kept even when a listener throws, and rethrows outside it', async () => {
+    const store = createMemoryStore();
+    const thrown = new Promise<unknown>((resolve) => {
+      process.once('uncaughtException', resolve);
+    });
+    store.watch(() => {
+      throw new Error('listener bug');
+    });
+    const stored = await store.append([{ id: 'a', data: 'x', topics: [] }]);
+    expect(stored).toHaveLength(1);
+    expect(await store.resolve('a')).toBe(stored[0]!.position);
+    expect(String(await thrown)).toContain('listener bug');
   });
 });

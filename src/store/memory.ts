@@ -46,7 +46,17 @@ class MemoryStore implements Store {
       return Promise.reject(error);
     }
     for (const event of stored) this.#keep(event);
-    for (const listener of this.#listeners) listener(stored);
+    for (const listener of this.#listeners) {
+      try {
+        listener(stored);
+      } catch (error) {
+        // The events are kept: the publisher must not be told otherwise. A
+        // throwing listener is a bug; surface it loudly, outside this call.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
     return Promise.resolve(stored);
   }
 
@@ -88,6 +98,7 @@ class MemoryStore implements Store {
   }
 
   watch(listener: StoreListener): () => void {
+    if (this.#closed) throw closedError();
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -107,7 +118,7 @@ function closedError(): AndonError {
 
 /** Creates a memory store keeping the latest `capacity` events (default 1000). */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
-  const capacity = options.capacity ?? DEFAULT_MEMORY_CAPACITY;
+  const capacity = options.capacity === undefined ? DEFAULT_MEMORY_CAPACITY : options.capacity;
   if (!Number.isSafeInteger(capacity) || capacity < 0) {
     throw new AndonError(
       'ANDON_INVALID_OPTION',

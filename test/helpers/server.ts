@@ -3,7 +3,11 @@
  * serving one Andon stream, torn down by the test that started it.
  */
 import { once } from 'node:events';
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createStream, type Stream, type StreamOptions } from '../../src/index.js';
 

@@ -10,34 +10,25 @@ export const DEFAULT_WAIT_MS = 5000;
 const POLL_MS = 5;
 
 /**
- * Resolves once `condition()` is true, checking it every few milliseconds.
- * Rejects after `timeoutMs` with `what` (and the last detail, when given) in the message.
+ * Resolves once `condition()` is true (or resolves true), checking it every
+ * few milliseconds. Rejects after `timeoutMs` with `what` (and the last
+ * detail, when given) in the message.
  */
 export async function waitFor(
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs: number = DEFAULT_WAIT_MS,
   detail?: () => string,
 ): Promise<void> {
-  if (condition()) return;
   const deadline = Date.now() + timeoutMs;
-  await new Promise<void>((resolve, reject) => {
-    const check = (): void => {
-      let done: boolean;
-      try {
-        done = condition();
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      if (done) resolve();
-      else if (Date.now() >= deadline) {
-        const more = detail === undefined ? '' : ` (${detail()})`;
-        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${more}`));
-      } else setTimeout(check, POLL_MS);
-    };
-    setTimeout(check, POLL_MS);
-  });
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() >= deadline) {
+      const more = detail === undefined ? '' : ` (${detail()})`;
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${more}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }
 
 /** Resolves or rejects like `promise`, or rejects after `timeoutMs` naming `what`. */
