@@ -22,6 +22,28 @@ export const ERROR_CODES = {
   ANDON_CLOSED: 503,
   /** The HTTP method is not served on an event stream. */
   ANDON_METHOD_NOT_ALLOWED: 405,
+  /** A topic selector is too long or has too many template expressions. */
+  ANDON_INVALID_SELECTOR: 400,
+  /** A request needed a token (JWS) and carried none. */
+  ANDON_AUTH_NO_TOKEN: 401,
+  /** The token is not a well-formed compact JWS, or its payload is not a JSON object. */
+  ANDON_AUTH_MALFORMED: 401,
+  /** The token's signature does not verify with the hub's key for this role. */
+  ANDON_AUTH_BAD_SIGNATURE: 401,
+  /** The token is signed with an algorithm the hub does not accept for this role (`none` included). */
+  ANDON_AUTH_WRONG_ALGORITHM: 401,
+  /** The token's `exp` has passed. */
+  ANDON_AUTH_EXPIRED: 401,
+  /** The token's `nbf` or `iat` lies in the future. */
+  ANDON_AUTH_NOT_YET_VALID: 401,
+  /** The hub has no key to verify tokens of this role. */
+  ANDON_AUTH_NO_KEY: 401,
+  /** The token lacks the `mercure` claim needed (`mercure.publish`, `mercure.subscribe`). */
+  ANDON_AUTH_CLAIM_MISSING: 403,
+  /** The token's claim does not cover a topic of the request. */
+  ANDON_AUTH_TOPIC_FORBIDDEN: 403,
+  /** A cookie-authenticated publish came from an origin that is not allowed (CSRF protection). */
+  ANDON_AUTH_ORIGIN_FORBIDDEN: 403,
 } as const;
 
 /** One of {@link ERROR_CODES}' keys. */

@@ -8,11 +8,22 @@ import { AndonError, ERROR_CODES, isAndonError } from '../src/errors.js';
 describe('ERROR_CODES', () => {
   it('holds exactly these codes', () => {
     expect(Object.keys(ERROR_CODES).sort()).toEqual([
+      'ANDON_AUTH_BAD_SIGNATURE',
+      'ANDON_AUTH_CLAIM_MISSING',
+      'ANDON_AUTH_EXPIRED',
+      'ANDON_AUTH_MALFORMED',
+      'ANDON_AUTH_NOT_YET_VALID',
+      'ANDON_AUTH_NO_KEY',
+      'ANDON_AUTH_NO_TOKEN',
+      'ANDON_AUTH_ORIGIN_FORBIDDEN',
+      'ANDON_AUTH_TOPIC_FORBIDDEN',
+      'ANDON_AUTH_WRONG_ALGORITHM',
       'ANDON_CLOSED',
       'ANDON_INVALID_DATA',
       'ANDON_INVALID_FIELD',
       'ANDON_INVALID_OPTION',
       'ANDON_INVALID_RETRY',
+      'ANDON_INVALID_SELECTOR',
       'ANDON_INVALID_SETTING',
       'ANDON_METHOD_NOT_ALLOWED',
     ]);
@@ -20,11 +31,22 @@ describe('ERROR_CODES', () => {
 
   it('maps each code to its HTTP status', () => {
     expect({ ...ERROR_CODES }).toStrictEqual({
+      ANDON_AUTH_BAD_SIGNATURE: 401,
+      ANDON_AUTH_CLAIM_MISSING: 403,
+      ANDON_AUTH_EXPIRED: 401,
+      ANDON_AUTH_MALFORMED: 401,
+      ANDON_AUTH_NOT_YET_VALID: 401,
+      ANDON_AUTH_NO_KEY: 401,
+      ANDON_AUTH_NO_TOKEN: 401,
+      ANDON_AUTH_ORIGIN_FORBIDDEN: 403,
+      ANDON_AUTH_TOPIC_FORBIDDEN: 403,
+      ANDON_AUTH_WRONG_ALGORITHM: 401,
       ANDON_CLOSED: 503,
       ANDON_INVALID_DATA: 400,
       ANDON_INVALID_FIELD: 400,
       ANDON_INVALID_OPTION: 500,
       ANDON_INVALID_RETRY: 400,
+      ANDON_INVALID_SELECTOR: 400,
       ANDON_INVALID_SETTING: 500,
       ANDON_METHOD_NOT_ALLOWED: 405,
     });
