@@ -34,16 +34,36 @@ export const ERROR_CODES = {
   ANDON_AUTH_WRONG_ALGORITHM: 401,
   /** The token's `exp` has passed. */
   ANDON_AUTH_EXPIRED: 401,
-  /** The token's `nbf` or `iat` lies in the future. */
+  /** The token's `nbf` lies in the future (`iat` is not checked: publishers' clocks drift). */
   ANDON_AUTH_NOT_YET_VALID: 401,
   /** The hub has no key to verify tokens of this role. */
   ANDON_AUTH_NO_KEY: 401,
+  /** The hub's key set (JWKS URL) cannot be loaded now: the hub's problem, not the token's. */
+  ANDON_AUTH_KEYS_UNAVAILABLE: 503,
   /** The token lacks the `mercure` claim needed (`mercure.publish`, `mercure.subscribe`). */
   ANDON_AUTH_CLAIM_MISSING: 403,
   /** The token's claim does not cover a topic of the request. */
   ANDON_AUTH_TOPIC_FORBIDDEN: 403,
   /** A cookie-authenticated publish came from an origin that is not allowed (CSRF protection). */
   ANDON_AUTH_ORIGIN_FORBIDDEN: 403,
+  /** A publish form is invalid: a field is missing, malformed, or not valid UTF-8. */
+  ANDON_INVALID_UPDATE: 400,
+  /** A subscription request is invalid: no topic, too many selectors, a control character. */
+  ANDON_INVALID_SUBSCRIPTION: 400,
+  /** A topic lies in the hub's reserved namespace (`/.well-known/mercure/...`). */
+  ANDON_RESERVED_TOPIC: 403,
+  /** A request body is larger than the configured limit. */
+  ANDON_BODY_TOO_LARGE: 413,
+  /** A request body is not of the media type the endpoint reads. */
+  ANDON_UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A token published more updates per second than the configured rate. */
+  ANDON_RATE_LIMITED: 429,
+  /** The hub holds as many subscribers as it is configured (or able) to; try again later. */
+  ANDON_SUBSCRIBER_LIMIT: 503,
+  /** The store could not take or read events; the request was not carried out. */
+  ANDON_STORE_UNAVAILABLE: 503,
+  /** Nothing is served at the requested path (or the feature behind it is off). */
+  ANDON_NOT_FOUND: 404,
 } as const;
 
 /** One of {@link ERROR_CODES}' keys. */

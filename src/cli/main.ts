@@ -1,16 +1,24 @@
 /**
  * The `andon` command. `andon serve` runs the server until SIGTERM or SIGINT,
  * then ends every stream with a jittered retry (screens come back to the
- * next process on their own) and exits.
+ * next process on their own) and exits. `andon token` and `andon publish`
+ * talk to a hub from a shell.
  */
 import { isAndonError } from '../errors.js';
+import { createLogger } from '../server/logger.js';
 import { createAndonServer } from '../server/server.js';
 import { parseServeArgs, SERVE_USAGE } from './settings.js';
+import { runPublish, runToken } from './token.js';
+
+/** The development key of the Mercure ecosystem (and of config/demo.yaml): public, so never safe. */
+export const WELL_KNOWN_DEMO_KEY = '!ChangeThisMercureHubJWTSecretKey!';
 
 const USAGE = `Usage: andon <command> [options]
 
 Commands:
-  serve    run the Andon server (andon serve --help for its options)`;
+  serve      run the Andon server and Mercure hub (andon serve --help)
+  token      print a signed token for this hub (andon token --help)
+  publish    publish an update to a hub (andon publish --help)`;
 
 async function serve(args: readonly string[]): Promise<number> {
   const command = parseServeArgs(args, process.env);
@@ -18,21 +26,43 @@ async function serve(args: readonly string[]): Promise<number> {
     console.log(SERVE_USAGE);
     return 0;
   }
-  const server = createAndonServer(command.settings);
+  const { config } = command;
+  const logger = createLogger(config.logLevel);
+  const server = createAndonServer(config, logger);
   const url = await server.listen();
-  console.log(
-    `andon: serving on ${url} (listening on ${command.settings.host}, pid ${process.pid})`,
+  logger.info(
+    {
+      event: 'start',
+      url,
+      host: config.host,
+      port: config.port,
+      store: config.store,
+      pid: process.pid,
+    },
+    `andon: serving on ${url}`,
   );
+  if (config.publisherKey === undefined) {
+    logger.warn(
+      'no publisher key configured (--jwt-key or MERCURE_PUBLISHER_JWT_KEY): publishing is refused',
+    );
+  }
+  if ([config.publisherKey?.key, config.subscriberKey?.key].includes(WELL_KNOWN_DEMO_KEY)) {
+    logger.warn(
+      'the JWT key is the well-known demo key: anyone can forge tokens; never use it in production',
+    );
+  }
+  if (config.anonymous)
+    logger.info('anonymous subscribers accepted (--anonymous): they receive public updates');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      console.log(`andon: ${signal} received, closing streams`);
+      logger.info({ event: 'stop', signal }, `andon: ${signal} received, closing streams`);
       resolve();
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
   await server.close();
-  console.log('andon: stopped');
+  logger.info({ event: 'stopped' }, 'andon: stopped');
   return 0;
 }
 
@@ -43,6 +73,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(rest);
+      case 'token':
+        return await runToken(rest);
+      case 'publish':
+        return await runPublish(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -53,7 +87,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 2;
     }
   } catch (error) {
-    if (isAndonError(error, 'ANDON_INVALID_SETTING')) {
+    if (
+      isAndonError(error, 'ANDON_INVALID_SETTING') ||
+      isAndonError(error, 'ANDON_INVALID_OPTION')
+    ) {
       console.error(`andon: ${error.message}`);
       return 2;
     }

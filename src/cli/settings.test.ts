@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAndonError } from '../errors.js';
 import { parseDuration } from './duration.js';
@@ -6,7 +9,7 @@ import { parseServeArgs } from './settings.js';
 function settings(args: string[], env: NodeJS.ProcessEnv = {}) {
   const command = parseServeArgs(args, env);
   if (command.help) throw new Error('unexpected help');
-  return command.settings;
+  return command.config;
 }
 
 function refusal(run: () => unknown): string {
@@ -38,7 +41,7 @@ describe('parseDuration', () => {
 
 describe('andon serve settings', () => {
   it('has the documented defaults', () => {
-    expect(settings([])).toEqual({
+    expect(settings([])).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
       timeInterval: 1000,
@@ -46,7 +49,19 @@ describe('andon serve settings', () => {
       heartbeat: 15_000,
       retry: 2000,
       replay: 1000,
+      anonymous: false,
+      subscriptions: false,
+      cookieName: 'mercureAuthorization',
+      maxBody: 1024 * 1024,
+      maxSelectors: 100,
+      publishRate: 0,
+      logLevel: 'info',
+      publisherKey: undefined,
+      subscriberKey: undefined,
+      publishOrigins: [],
+      corsOrigins: undefined,
     });
+    expect(settings([]).maxSubscribers).toBeGreaterThan(0);
   });
 
   it('takes flags, and PORT/HOST from the environment when no flag is given', () => {
@@ -73,5 +88,73 @@ describe('andon serve settings', () => {
 
   it('answers --help', () => {
     expect(parseServeArgs(['--help'], {})).toEqual({ help: true });
+  });
+
+  it('reads keys: --jwt-key for both roles, role keys and the Go hub environment names override it', () => {
+    expect(settings(['--jwt-key', 's3cret'])).toMatchObject({
+      publisherKey: { key: 's3cret' },
+      subscriberKey: { key: 's3cret' },
+    });
+    const env = {
+      MERCURE_PUBLISHER_JWT_KEY: 'pub',
+      MERCURE_PUBLISHER_JWT_ALG: 'HS512',
+      MERCURE_SUBSCRIBER_JWT_KEY: 'sub',
+    };
+    expect(settings(['--jwt-key', 'both'], env)).toMatchObject({
+      publisherKey: { key: 'pub', alg: 'HS512' },
+      subscriberKey: { key: 'sub' },
+    });
+    expect(
+      settings(['--jwt-key', 'k', '--subscriber-jwks-url', 'http://127.0.0.1/jwks']).subscriberKey,
+    ).toEqual({ jwksUrl: 'http://127.0.0.1/jwks' });
+    expect(refusal(() => settings(['--jwt-alg', 'none']))).toMatch(
+      /^--jwt-alg: "none" is not a supported algorithm/,
+    );
+  });
+
+  it('reads sizes, lists and booleans', () => {
+    expect(settings(['--max-body', '64KB']).maxBody).toBe(65536);
+    expect(settings(['--max-body', '2048']).maxBody).toBe(2048);
+    expect(refusal(() => settings(['--max-body', 'lots']))).toMatch(
+      /^--max-body: "lots" is not a size/,
+    );
+    expect(
+      settings(['--cors-origins', 'https://a.example, https://b.example']).corsOrigins,
+    ).toEqual(['https://a.example', 'https://b.example']);
+    expect(settings(['--anonymous']).anonymous).toBe(true);
+    expect(settings([], { ANDON_ANONYMOUS: 'yes' }).anonymous).toBe(true);
+    expect(refusal(() => settings([], { ANDON_SUBSCRIPTIONS: 'maybe' }))).toMatch(
+      /^ANDON_SUBSCRIPTIONS: "maybe"/,
+    );
+  });
+
+  it('reads a YAML or JSON config file, below flags and environment, and refuses unknown keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'andon-config-'));
+    const yaml = join(dir, 'andon.yaml');
+    writeFileSync(
+      yaml,
+      'port: 9100\njwtKey: from-file\ncorsOrigins:\n  - https://screens.example\nanonymous: true\n',
+    );
+    expect(settings(['--config', yaml])).toMatchObject({
+      port: 9100,
+      anonymous: true,
+      corsOrigins: ['https://screens.example'],
+      publisherKey: { key: 'from-file' },
+      configFile: yaml,
+    });
+    expect(settings(['--config', yaml, '--port', '9101']).port).toBe(9101);
+    expect(settings([], { ANDON_CONFIG: yaml, PORT: '9102' }).port).toBe(9102);
+    const json = join(dir, 'andon.json');
+    writeFileSync(json, JSON.stringify({ prot: 1 }));
+    expect(refusal(() => settings(['--config', json]))).toMatch(
+      /^prot in .*andon.json: unknown setting/,
+    );
+    writeFileSync(json, JSON.stringify({ maxSelectors: 'many' }));
+    expect(refusal(() => settings(['--config', json]))).toMatch(
+      /^maxSelectors in .*andon.json: "many"/,
+    );
+    writeFileSync(json, '{ not json');
+    expect(refusal(() => settings(['--config', json]))).toMatch(/is not valid JSON/);
+    expect(refusal(() => settings(['--config', join(dir, 'missing.yaml')]))).toMatch(/cannot read/);
   });
 });

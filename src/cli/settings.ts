@@ -1,115 +1,229 @@
 /**
- * `andon serve` settings: flags, then environment, then defaults, validated
- * once. A bad setting stops the start with the setting's name.
+ * `andon serve` settings: flags, then environment, then the config file,
+ * then defaults, validated once. A bad setting stops the start with the
+ * setting's name (`--port`, `PORT`, or `port in andon.yaml`).
  */
 import { parseArgs } from 'node:util';
 import { AndonError } from '../errors.js';
-import type { ServerSettings } from '../server/server.js';
+import { JWT_ALGORITHMS, type JwtAlgorithm, type KeyConfig } from '../mercure/auth.js';
+import { defaultMaxSubscribers } from '../server/open-files.js';
+import { readConfigFile } from './config-file.js';
 import { parseDuration } from './duration.js';
-
-/** Defaults of `andon serve`. */
-export const SERVE_DEFAULTS = {
-  port: 8080,
-  host: '0.0.0.0',
-  timeInterval: '1s',
-  store: 'memory',
-  heartbeat: '15s',
-  retry: '2s',
-  replay: 1000,
-} as const;
+import { LOG_LEVELS, SERVE_SETTINGS, type SettingSpec } from './schema.js';
 
 /** The stores this build knows. */
 export const STORE_KINDS = ['memory'] as const;
 
-/** Usage text of `andon serve`. */
-export const SERVE_USAGE = `Usage: andon serve [options]
+/** Everything `andon serve` runs with, validated. */
+export interface ServeConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly store: 'memory';
+  readonly timeInterval: number;
+  readonly heartbeat: number;
+  readonly retry: number;
+  readonly replay: number;
+  readonly publisherKey: KeyConfig | undefined;
+  readonly subscriberKey: KeyConfig | undefined;
+  readonly anonymous: boolean;
+  readonly subscriptions: boolean;
+  readonly corsOrigins: readonly string[] | undefined;
+  readonly publishOrigins: readonly string[];
+  readonly cookieName: string;
+  readonly maxBody: number;
+  readonly maxSelectors: number;
+  readonly maxSubscribers: number;
+  readonly publishRate: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** The config file read, if any. */
+  readonly configFile: string | undefined;
+}
 
-Options:
-  --port N            TCP port (default ${SERVE_DEFAULTS.port}; env PORT)
-  --host ADDR         address to listen on (default ${SERVE_DEFAULTS.host}; env HOST)
-  --time-interval D   rate of the /time stream (default ${SERVE_DEFAULTS.timeInterval}; 1ms works)
-  --store KIND        where events are kept: memory (default ${SERVE_DEFAULTS.store})
-  --heartbeat D       heartbeat comment interval, 0s disables (default ${SERVE_DEFAULTS.heartbeat})
-  --retry D           reconnection delay told to clients (default ${SERVE_DEFAULTS.retry})
-  --replay N          events of /time kept for replay (default ${SERVE_DEFAULTS.replay})
-  -h, --help          show this help
+/** Usage text of `andon serve`, from the settings table. */
+export const SERVE_USAGE = `Usage: andon serve [--config FILE] [options]
 
-Durations take a unit: 1ms, 500ms, 1s, 2m, 1h.`;
+Options (flag, then environment variable; all may also be keys of the config file):
+${SERVE_SETTINGS.map((s) => {
+  const left = `  --${s.flag}${s.kind === 'boolean' ? '' : ` ${s.kind === 'duration' ? 'D' : 'V'}`}`;
+  const env = s.env.length > 0 ? `; env ${s.env.join(', ')}` : '';
+  const def =
+    s.default !== undefined ? ` (default ${s.default}${env})` : env ? ` (${env.slice(2)})` : '';
+  return `${left.padEnd(28)}${s.help}${def}`;
+}).join('\n')}
+  --config FILE             read settings from a JSON or YAML file (env ANDON_CONFIG)
+  -h, --help                show this help
+
+Durations take a unit: 1ms, 500ms, 1s, 2m, 1h. Sizes: 512, 64KB, 1MB.`;
+
+/** Result of parsing: settings to serve with, or a request for help. */
+export type ServeCommand =
+  | { readonly help: true }
+  | { readonly help: false; readonly config: ServeConfig };
 
 function invalid(setting: string, message: string): AndonError {
   return new AndonError('ANDON_INVALID_SETTING', `${setting}: ${message}`);
 }
 
-function parseCount(setting: string, text: string, min: number, max: number): number {
-  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(setting, `"${text}" is not a whole number from ${min} to ${max}.`);
+const SIZE = /^(\d+)\s*(B|KB|KIB|MB|MIB)?$/i;
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 1024,
+  KIB: 1024,
+  MB: 1 << 20,
+  MIB: 1 << 20,
+};
+
+/** Reads one raw value according to its spec. `label` names where it came from. */
+function readValue(spec: SettingSpec, label: string, raw: unknown): unknown {
+  const text = Array.isArray(raw) ? raw.join(',') : String(raw);
+  switch (spec.kind) {
+    case 'string':
+      if (typeof raw !== 'string' && typeof raw !== 'number')
+        throw invalid(label, 'must be a string.');
+      return text;
+    case 'port':
+    case 'count': {
+      const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+      const min = spec.min ?? 0;
+      const max = spec.kind === 'port' ? 65535 : 100_000_000;
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
+        throw invalid(label, `"${text}" is not a whole number from ${min} to ${max}.`);
+      }
+      return value;
+    }
+    case 'duration':
+      return parseDuration(label, text);
+    case 'size': {
+      const match = SIZE.exec(text.trim());
+      const unit = SIZE_UNITS[(match?.[2] ?? 'B').toUpperCase()];
+      if (match === null || unit === undefined) {
+        throw invalid(
+          label,
+          `"${text}" is not a size; use bytes or a unit, e.g. 65536, 64KB, 1MB.`,
+        );
+      }
+      return Number(match[1]) * unit;
+    }
+    case 'boolean':
+      if (raw === true || raw === false) return raw;
+      if (/^(1|true|yes|on)$/i.test(text)) return true;
+      if (/^(0|false|no|off|)$/i.test(text)) return false;
+      throw invalid(label, `"${text}" is not a boolean; use true or false.`);
+    case 'list':
+      return (Array.isArray(raw) ? raw.map(String) : text.split(','))
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+    case 'algorithm':
+      if (!(JWT_ALGORITHMS as readonly string[]).includes(text)) {
+        throw invalid(
+          label,
+          `"${text}" is not a supported algorithm; use one of ${JWT_ALGORITHMS.join(', ')}.`,
+        );
+      }
+      return text;
+    case 'log-level':
+      if (!(LOG_LEVELS as readonly string[]).includes(text)) {
+        throw invalid(label, `"${text}" is not a log level; use one of ${LOG_LEVELS.join(', ')}.`);
+      }
+      return text;
+    case 'store':
+      if (!(STORE_KINDS as readonly string[]).includes(text)) {
+        throw invalid(
+          label,
+          `"${text}" is not a store this build has; use ${STORE_KINDS.join(', ')}.`,
+        );
+      }
+      return text;
   }
-  return value;
 }
 
-/** Result of parsing: settings to serve with, or a request for help. */
-export type ServeCommand =
-  | { readonly help: true }
-  | { readonly help: false; readonly settings: ServerSettings };
-
-/** Parses `andon serve` arguments and environment into validated settings. */
+/** Parses `andon serve` arguments, environment and config file into validated settings. */
 export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv): ServeCommand {
-  let values: Record<string, string | boolean | undefined>;
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const spec of SERVE_SETTINGS)
+    options[spec.flag] = { type: spec.kind === 'boolean' ? 'boolean' : 'string' };
+  let flags: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
+    ({ values: flags } = parseArgs({
       args: [...args],
       strict: true,
       allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'time-interval': { type: 'string' },
-        store: { type: 'string' },
-        heartbeat: { type: 'string' },
-        retry: { type: 'string' },
-        replay: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options,
     }));
   } catch (error) {
     throw new AndonError('ANDON_INVALID_SETTING', `${(error as Error).message}\n\n${SERVE_USAGE}`);
   }
-  if (values.help === true) return { help: true };
-  const text = (name: string): string | undefined => {
-    const value = values[name];
-    return typeof value === 'string' ? value : undefined;
-  };
+  if (flags.help === true) return { help: true };
 
-  const portFlag = text('port');
-  const port =
-    portFlag !== undefined
-      ? parseCount('--port', portFlag, 0, 65535)
-      : env.PORT !== undefined && env.PORT !== ''
-        ? parseCount('PORT', env.PORT, 0, 65535)
-        : SERVE_DEFAULTS.port;
-  const host = text('host') ?? (env.HOST || SERVE_DEFAULTS.host);
-  const timeInterval = parseDuration(
-    '--time-interval',
-    text('time-interval') ?? SERVE_DEFAULTS.timeInterval,
-  );
-  if (timeInterval < 1) throw invalid('--time-interval', 'must be at least 1ms.');
-  const store = text('store') ?? SERVE_DEFAULTS.store;
-  if (!(STORE_KINDS as readonly string[]).includes(store)) {
-    throw invalid(
-      '--store',
-      `"${store}" is not a store this build has; use ${STORE_KINDS.join(', ')}.`,
-    );
+  const configFile =
+    typeof flags.config === 'string' ? flags.config : env.ANDON_CONFIG || undefined;
+  const file = configFile === undefined ? {} : readConfigFile(configFile);
+  const known = new Set(SERVE_SETTINGS.map((s) => s.key));
+  for (const key of Object.keys(file)) {
+    if (!known.has(key)) {
+      throw invalid(
+        `${key} in ${configFile}`,
+        `unknown setting; known settings are ${[...known].join(', ')}.`,
+      );
+    }
   }
-  const heartbeat = parseDuration('--heartbeat', text('heartbeat') ?? SERVE_DEFAULTS.heartbeat);
-  const retry = parseDuration('--retry', text('retry') ?? SERVE_DEFAULTS.retry);
-  const replayFlag = text('replay');
-  const replay =
-    replayFlag === undefined
-      ? SERVE_DEFAULTS.replay
-      : parseCount('--replay', replayFlag, 0, 10_000_000);
+
+  const values: Record<string, unknown> = {};
+  for (const spec of SERVE_SETTINGS) {
+    const flag = flags[spec.flag];
+    const envName = spec.env.find((name) => env[name] !== undefined && env[name] !== '');
+    if (flag !== undefined) values[spec.key] = readValue(spec, `--${spec.flag}`, flag);
+    else if (envName !== undefined) values[spec.key] = readValue(spec, envName, env[envName]);
+    else if (file[spec.key] !== undefined) {
+      values[spec.key] = readValue(spec, `${spec.key} in ${configFile}`, file[spec.key]);
+    } else if (spec.default !== undefined)
+      values[spec.key] = readValue(spec, `default of --${spec.flag}`, spec.default);
+  }
+
+  const timeInterval = values.timeInterval as number;
+  if (timeInterval < 1) throw invalid('--time-interval', 'must be at least 1ms.');
+  const key = (role: 'publisher' | 'subscriber'): KeyConfig | undefined => {
+    const jwksUrl = values[`${role}JwksUrl`] as string | undefined;
+    // A role's JWKS URL replaces the shared key rather than conflicting with it.
+    const secret =
+      (values[`${role}JwtKey`] as string | undefined) ??
+      (jwksUrl === undefined ? (values.jwtKey as string | undefined) : undefined);
+    // Only an algorithm set explicitly is passed: the verifier defaults to HS256
+    // for a key and to the asymmetric algorithms for a key set.
+    const alg = (values[`${role}JwtAlg`] ?? values.jwtAlg) as JwtAlgorithm | undefined;
+    if (secret === undefined && jwksUrl === undefined) return undefined;
+    return {
+      ...(secret === undefined ? {} : { key: secret }),
+      ...(jwksUrl === undefined ? {} : { jwksUrl }),
+      ...(alg === undefined ? {} : { alg }),
+    };
+  };
   return {
     help: false,
-    settings: { port, host, timeInterval, store: 'memory', heartbeat, retry, replay },
+    config: {
+      port: values.port as number,
+      host: values.host as string,
+      store: values.store as 'memory',
+      timeInterval,
+      heartbeat: values.heartbeat as number,
+      retry: values.retry as number,
+      replay: values.replay as number,
+      publisherKey: key('publisher'),
+      subscriberKey: key('subscriber'),
+      anonymous: values.anonymous as boolean,
+      subscriptions: values.subscriptions as boolean,
+      corsOrigins: values.corsOrigins as string[] | undefined,
+      publishOrigins: (values.publishOrigins as string[] | undefined) ?? [],
+      cookieName: values.cookieName as string,
+      maxBody: values.maxBody as number,
+      maxSelectors: values.maxSelectors as number,
+      maxSubscribers: (values.maxSubscribers as number | undefined) ?? defaultMaxSubscribers(),
+      publishRate: values.publishRate as number,
+      logLevel: values.logLevel as ServeConfig['logLevel'],
+      configFile,
+    },
   };
 }

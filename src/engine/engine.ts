@@ -12,7 +12,7 @@ import { encodeRetry } from '../sse/encoder.js';
 import type { Store } from '../store/store.js';
 import type { StoredEvent } from './event.js';
 import { startHeartbeat } from './heartbeat.js';
-import { catchUp } from './replay.js';
+import { type CatchUpStart, catchUp } from './replay.js';
 import type { Sink } from './sink.js';
 import { concatBytes, type EventFilter, Subscriber } from './subscriber.js';
 
@@ -57,6 +57,11 @@ export interface EngineSettings {
 export interface AttachOptions {
   /** The client's Last-Event-ID: replay what follows it. Undefined: live from now. */
   readonly lastEventId?: string | undefined;
+  /**
+   * A position already resolved by the caller: replay what follows it (0 replays
+   * everything kept). Takes precedence over `lastEventId`.
+   */
+  readonly after?: number | undefined;
   /** Which events this subscriber receives; all when omitted. */
   readonly filter?: EventFilter | undefined;
 }
@@ -121,11 +126,13 @@ export class Engine {
     this.#subscribers.add(subscriber);
     subscriber.write(this.#retryBytes);
     this.#observer.subscribed?.(subscriber);
-    if (options.lastEventId === undefined) {
+    if (options.after !== undefined) {
+      this.#catchUp(subscriber, { position: options.after });
+    } else if (options.lastEventId !== undefined) {
+      this.#catchUp(subscriber, { lastEventId: options.lastEventId });
+    } else {
       subscriber.lastPosition = this.#head;
       subscriber.live = true;
-    } else {
-      this.#catchUp(subscriber, options.lastEventId);
     }
     return subscriber;
   }
@@ -155,14 +162,24 @@ export class Engine {
     this.#subscribers.clear();
   }
 
-  #catchUp(subscriber: Subscriber, lastEventId: string): void {
+  /** Position of the latest event received from the store; 0 before the first. */
+  get head(): number {
+    return this.#head;
+  }
+
+  /** Id of the latest event received from the store; `''` before the first. */
+  get headId(): string {
+    return this.#headId;
+  }
+
+  #catchUp(subscriber: Subscriber, from: CatchUpStart): void {
     const context = {
       store: this.#store,
       head: () => this.#head,
       headId: () => this.#headId,
       pageSize: this.#settings.replayPageSize,
     };
-    catchUp(context, subscriber, lastEventId).then(
+    catchUp(context, subscriber, from).then(
       (result) => this.#observer.caughtUp?.(subscriber, result.replayed, result.reset),
       (error: unknown) => {
         this.#observer.error?.(error);

@@ -18,6 +18,8 @@ export interface EventDraft {
   readonly topics: readonly string[];
   /** Key for conflation: a slow subscriber may keep only the latest queued event per key. */
   readonly key?: string | undefined;
+  /** Mercure private update: only subscribers entitled to one of its topics receive it. */
+  readonly private?: boolean | undefined;
 }
 
 /** An event once a store has accepted it. */

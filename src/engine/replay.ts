@@ -50,16 +50,21 @@ export interface CatchUpResult {
   readonly reset: boolean;
 }
 
+/** Where catch-up starts: after a client's last event id, or after a known position. */
+export type CatchUpStart = { readonly lastEventId: string } | { readonly position: number };
+
 /**
- * Replays what `subscriber` missed after `lastEventId`, then makes it live.
+ * Replays what `subscriber` missed after `from`, then makes it live.
  * When the id is unknown, sends the reset notice and goes live from the head.
  */
 export async function catchUp(
   context: CatchUpContext,
   subscriber: Subscriber,
-  lastEventId: string,
+  from: CatchUpStart,
 ): Promise<CatchUpResult> {
-  const position = await context.store.resolve(lastEventId);
+  const lastEventId = 'lastEventId' in from ? from.lastEventId : '';
+  const position =
+    'position' in from ? from.position : await context.store.resolve(from.lastEventId);
   if (subscriber.closed) return { replayed: 0, reset: false };
   if (position === undefined) {
     subscriber.lastPosition = context.head();

@@ -1,35 +1,29 @@
 /**
- * The Andon HTTP server: the home page, the clock stream at `/time`, and the
- * pages' assets. Every refusal says why; nothing a client sends can stop it
- * serving the others.
+ * The Andon HTTP server: the Mercure hub at `/.well-known/mercure`, the
+ * clock stream at `/time`, the home page and the hub's debug page,
+ * `/metrics` and `/healthz`. Every refusal says why; nothing a client sends
+ * can stop it serving the others.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { ServeConfig } from '../cli/settings.js';
+import { createHub, HUB_PATH, type Hub } from '../mercure/hub.js';
 import { startClock } from '../sources/clock.js';
 import { refuse } from '../sse/response.js';
-import { createStream, type Stream } from '../sse/stream.js';
+import { createStream, STREAM_DEFAULTS, type Stream } from '../sse/stream.js';
+import { createMemoryStore } from '../store/memory.js';
+import type { Store } from '../store/store.js';
+import { createLogger } from './logger.js';
+import { createMetrics, type HubMetrics } from './metrics.js';
+import { createObserver } from './observer.js';
 import { StaticFiles } from './static.js';
-
-/** Everything `andon serve` is configured with, validated (see `cli/settings.ts`). */
-export interface ServerSettings {
-  /** TCP port; 0 picks a free one. */
-  readonly port: number;
-  /** Address to listen on. */
-  readonly host: string;
-  /** Milliseconds between clock events on `/time`. */
-  readonly timeInterval: number;
-  /** The store kind; `memory` is the one this build has. */
-  readonly store: 'memory';
-  /** Heartbeat interval in ms (0 disables). */
-  readonly heartbeat: number;
-  /** Reconnection delay sent to clients, in ms. */
-  readonly retry: number;
-  /** Events of the clock stream kept for replay. */
-  readonly replay: number;
-}
 
 /** How long shutdown waits for clients to take their streams' end before cutting them. */
 export const SHUTDOWN_GRACE_MS = 2000;
+
+/** The discovery header on the hub's own pages (draft-07 "Discovery"). */
+export const HUB_LINK = `<${HUB_PATH}>; rel="mercure"`;
 
 /** A running server. */
 export interface AndonServer {
@@ -37,6 +31,12 @@ export interface AndonServer {
   readonly http: Server;
   /** The clock stream served at `/time`. */
   readonly time: Stream;
+  /** The Mercure hub. */
+  readonly hub: Hub;
+  /** Its metrics. */
+  readonly metrics: HubMetrics;
+  /** Its logger. */
+  readonly logger: Logger;
   /** The base URL it listens on, once listening. */
   url(): string;
   /** Starts listening; resolves with the base URL. */
@@ -45,12 +45,50 @@ export interface AndonServer {
   close(): Promise<void>;
 }
 
-/** Builds the server (not yet listening). */
-export function createAndonServer(settings: ServerSettings): AndonServer {
+/** Builds the server (not yet listening). Throws `ANDON_INVALID_SETTING` for a bad key. */
+export function createAndonServer(
+  config: ServeConfig,
+  logger: Logger = createLogger(config.logLevel),
+): AndonServer {
+  const metrics = createMetrics();
+  const observer = createObserver(logger, metrics);
+  const store: Store = createMemoryStore({ capacity: config.replay });
+  const hub = createHub({
+    store,
+    observer,
+    settings: {
+      anonymous: config.anonymous,
+      subscriptions: config.subscriptions,
+      publisherKey: config.publisherKey,
+      subscriberKey: config.subscriberKey,
+      cookieName: config.cookieName,
+      publishOrigins: config.publishOrigins,
+      cors:
+        config.corsOrigins === undefined
+          ? undefined
+          : {
+              origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+              credentials: true,
+            },
+      maxBodyBytes: config.maxBody,
+      maxSelectors: config.maxSelectors,
+      maxSubscribers: config.maxSubscribers,
+      publishRate: config.publishRate,
+    },
+    engine: {
+      heartbeat: config.heartbeat,
+      retry: config.retry,
+      closeJitter: STREAM_DEFAULTS.closeJitter,
+      maxQueue: STREAM_DEFAULTS.maxQueue,
+      maxQueueBytes: STREAM_DEFAULTS.maxQueueBytes,
+      conflate: false,
+      replayPageSize: STREAM_DEFAULTS.replayPageSize,
+    },
+  });
   const time = createStream({
-    replay: settings.replay,
-    heartbeat: settings.heartbeat,
-    retry: settings.retry,
+    replay: 1000,
+    heartbeat: config.heartbeat,
+    retry: config.retry,
     // A slow page only ever needs the latest time.
     conflate: true,
   });
@@ -59,20 +97,57 @@ export function createAndonServer(settings: ServerSettings): AndonServer {
     '/assets/home.js': 'home.js',
     '/assets/andon.css': 'andon.css',
     '/favicon.svg': 'favicon.svg',
+    [`${HUB_PATH}/ui/`]: 'ui/index.html',
+    [`${HUB_PATH}/ui/ui.js`]: 'ui/ui.js',
   });
+  const started = Date.now();
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
     if (path === '/time') {
       time.serve(req, res);
-    } else if (req.method === 'GET' || req.method === 'HEAD') {
-      if (!pages.serve(path, req, res)) {
-        refuse(res, 404, `Nothing is served at ${path}; try / or /time.`);
-      }
-    } else {
+      return;
+    }
+    if (hub.handle(req, res, path, query)) return;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
       refuse(res, 405, `Method ${req.method} is not allowed on ${path}.`, { Allow: 'GET, HEAD' });
+      return;
+    }
+    if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (error: unknown) => {
+          observer.error?.(error);
+          refuse(res, 500, 'Metrics could not be collected; see the logs.');
+        },
+      );
+      return;
+    }
+    if (path === '/healthz') {
+      const body = JSON.stringify({
+        status: 'ok',
+        uptime: Math.round((Date.now() - started) / 1000),
+        subscribers: hub.engine.size,
+        store: config.store,
+      });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    if (path === `${HUB_PATH}/ui`) {
+      res.writeHead(301, { Location: `${HUB_PATH}/ui/` });
+      res.end();
+      return;
+    }
+    res.setHeader('Link', HUB_LINK);
+    if (!pages.serve(path, req, res)) {
+      refuse(res, 404, `Nothing is served at ${path}; try /, /time or ${HUB_PATH}.`);
     }
   };
 
@@ -82,6 +157,9 @@ export function createAndonServer(settings: ServerSettings): AndonServer {
   return {
     http,
     time,
+    hub,
+    metrics,
+    logger,
     url() {
       const address = http.address() as AddressInfo | null;
       if (address === null) throw new Error('The server is not listening.');
@@ -91,9 +169,9 @@ export function createAndonServer(settings: ServerSettings): AndonServer {
     listen() {
       return new Promise((resolve, reject) => {
         http.once('error', reject);
-        http.listen(settings.port, settings.host, () => {
+        http.listen(config.port, config.host, () => {
           http.off('error', reject);
-          stopClock = startClock(time, { interval: settings.timeInterval });
+          stopClock = startClock(time, { interval: config.timeInterval });
           resolve(this.url());
         });
       });
@@ -101,11 +179,12 @@ export function createAndonServer(settings: ServerSettings): AndonServer {
     async close() {
       stopClock?.();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      await time.close();
+      await Promise.all([time.close(), hub.close()]);
       http.closeIdleConnections();
       const grace = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(grace);
+      await store.close();
     },
   };
 }

@@ -27,7 +27,7 @@ const BUILD_TIMEOUT_MS = 3 * 60_000;
 const DEFAULT_READY_TIMEOUT_MS = 10_000;
 /** Captured output kept per child, enough for any startup error or crash. */
 const MAX_OUTPUT_CHARS = 64 * 1024;
-const SERVING = /andon: serving on (\S+)/;
+const SERVING = /andon: serving on (http[^"\s]+)/;
 
 /** How a child ended. */
 export interface AndonExit {

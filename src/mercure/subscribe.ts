@@ -1,0 +1,132 @@
+/**
+ * `GET /.well-known/mercure?topic=...`: validate the selectors, authorize the
+ * subscriber, resolve its Last-Event-ID, answer the stream head with the
+ * `Last-Event-ID` response header the spec defines, then hand the connection
+ * to the engine with a filter that applies both the selectors and, for
+ * private updates, the token's `mercure.subscribe` claim.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StoredEvent } from '../engine/event.js';
+import { responseSink } from '../engine/sink.js';
+import { AndonError } from '../errors.js';
+import { readLastEventId, writeStreamHead } from '../sse/response.js';
+import type { VerifiedToken } from './auth.js';
+import type { HubContext, SubscriptionLog } from './context.js';
+import { sendRefusal } from './refusal.js';
+import { readToken } from './token-source.js';
+import { matchesAny, type TopicMatcher } from './topic-selector.js';
+import { checkTopic } from './update.js';
+
+/** The reserved Last-Event-ID meaning "everything the hub still has". */
+export const EARLIEST = 'earliest';
+
+function invalid(message: string): AndonError {
+  return new AndonError('ANDON_INVALID_SUBSCRIPTION', message);
+}
+
+/** Handles one subscribe request. Never throws: every failure becomes an answer. */
+export async function handleSubscribe(
+  context: HubContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  const { settings, engine, observer } = context;
+  const cors = context.cors?.headersFor(req) ?? {};
+  try {
+    const topics = query.getAll('topic');
+    if (topics.length === 0) {
+      throw invalid('Subscribe with at least one "topic" query parameter: ?topic=<selector>.');
+    }
+    if (topics.length > settings.maxSelectors) {
+      throw invalid(
+        `This subscription has ${topics.length} topic selectors; the hub accepts at most ${settings.maxSelectors}.`,
+      );
+    }
+    for (const topic of topics) checkTopic(topic, 'topic selector', invalid);
+    const matchers = topics.map((topic) => context.selectors.get(topic));
+
+    const source = readToken(req, query, settings.cookieName);
+    let token: VerifiedToken | undefined;
+    if (source !== undefined) token = await context.subscribers.verify(source.token);
+    else if (!settings.anonymous) {
+      throw new AndonError(
+        'ANDON_AUTH_NO_TOKEN',
+        'This hub does not accept anonymous subscribers: send a token (Authorization header, ' +
+          `"authorization" query parameter or "${settings.cookieName}" cookie) with a mercure.subscribe claim.`,
+      );
+    }
+    if (engine.size >= settings.maxSubscribers) {
+      throw new AndonError(
+        'ANDON_SUBSCRIBER_LIMIT',
+        `The hub is at its limit of ${settings.maxSubscribers} subscribers; retry shortly.`,
+      );
+    }
+    const entitled: TopicMatcher[] = (token?.mercure?.subscribe ?? []).map((selector) =>
+      context.selectors.get(selector),
+    );
+
+    const lastEventId = readLastEventId(req);
+    let after: number | undefined;
+    let resumeFrom: string | undefined;
+    if (lastEventId === EARLIEST) {
+      after = 0;
+      resumeFrom = EARLIEST;
+    } else if (lastEventId !== undefined) {
+      try {
+        after = await context.store.resolve(lastEventId);
+      } catch (error) {
+        throw new AndonError(
+          'ANDON_STORE_UNAVAILABLE',
+          'The hub cannot read its history now; retry shortly.',
+          {
+            cause: error,
+          },
+        );
+      }
+      // An unknown id: the spec's answer is `earliest`; the stream also gets a reset notice.
+      resumeFrom = after === undefined ? EARLIEST : lastEventId;
+    }
+    if (res.destroyed || req.socket.destroyed) return;
+
+    const filter = (event: StoredEvent): boolean =>
+      matchesAny(matchers, event.topics) &&
+      (event.private !== true || matchesAny(entitled, event.topics));
+    const headers: Record<string, string> = { ...cors };
+    if (resumeFrom !== undefined) headers['Last-Event-ID'] = resumeFrom;
+    if (source?.via === 'query') headers['Cache-Control'] = 'private, no-cache, no-transform';
+    writeStreamHead(req, res, headers);
+    const subscriber = engine.attach(responseSink(res), {
+      filter,
+      after,
+      lastEventId: after === undefined ? lastEventId : undefined,
+    });
+
+    const id = `urn:uuid:${randomUUID()}`;
+    const log: SubscriptionLog = {
+      subscriber: id,
+      topics,
+      lastEventId,
+      remote: req.socket.remoteAddress,
+    };
+    observer.opened?.(log);
+    context.activeSubscriptions?.add(id, topics, token?.mercure?.payload);
+    let reason: 'disconnected' | 'expired' = 'disconnected';
+    const expire = () => {
+      reason = 'expired';
+      subscriber.end();
+    };
+    if (token?.exp !== undefined) context.expiry.add(expire, token.exp * 1000);
+    res.on('close', () => {
+      context.expiry.remove(expire);
+      const dropped = subscriber.closed && !engine.closed && reason === 'disconnected';
+      engine.detach(subscriber);
+      context.activeSubscriptions?.remove(id);
+      observer.closed?.(log, engine.closed ? 'closed' : dropped ? 'dropped' : reason);
+    });
+    res.on('error', () => {});
+  } catch (error) {
+    sendRefusal(req, res, error, observer, cors);
+  }
+}
