@@ -15,7 +15,8 @@ export type SettingKind =
   | 'list'
   | 'algorithm'
   | 'log-level'
-  | 'store';
+  | 'store'
+  | 'durability';
 
 /** One setting. */
 export interface SettingSpec {
@@ -57,7 +58,48 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     env: ['ANDON_STORE'],
     kind: 'store',
     default: 'memory',
-    help: 'where events are kept: memory',
+    help: 'where events are kept: memory, or sqlite:PATH (durable)',
+  },
+  {
+    key: 'durability',
+    flag: 'durability',
+    env: ['ANDON_DURABILITY'],
+    kind: 'durability',
+    default: 'commit',
+    help: 'SQLite: commit (fsync per group commit), batch (survives crashes, not power loss) or none',
+  },
+  {
+    key: 'retentionEvents',
+    flag: 'retention-events',
+    env: ['ANDON_RETENTION_EVENTS'],
+    kind: 'count',
+    default: '100000',
+    help: 'events kept for replay (the latest of each topic is always kept)',
+  },
+  {
+    key: 'retentionAge',
+    flag: 'retention-age',
+    env: ['ANDON_RETENTION_AGE'],
+    kind: 'duration',
+    default: '7d',
+    help: 'events older than this are pruned; 0s keeps any age',
+  },
+  {
+    key: 'retainedTopics',
+    flag: 'retained-topics',
+    env: ['ANDON_RETAINED_TOPICS'],
+    kind: 'count',
+    default: '100000',
+    help: 'most topics whose latest event is retained',
+    min: 1,
+  },
+  {
+    key: 'storeMaxSize',
+    flag: 'store-max-size',
+    env: ['ANDON_STORE_MAX_SIZE'],
+    kind: 'size',
+    default: '0',
+    help: 'SQLite: largest database size (publishes get 503 past it); 0 is no limit',
   },
   {
     key: 'timeInterval',
@@ -82,14 +124,6 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     kind: 'duration',
     default: '2s',
     help: 'reconnection delay told to clients',
-  },
-  {
-    key: 'replay',
-    flag: 'replay',
-    env: ['ANDON_REPLAY'],
-    kind: 'count',
-    default: '1000',
-    help: 'events kept for replay by the memory store',
   },
   {
     key: 'jwtKey',

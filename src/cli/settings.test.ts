@@ -45,10 +45,14 @@ describe('andon serve settings', () => {
       port: 8080,
       host: '0.0.0.0',
       timeInterval: 1000,
-      store: 'memory',
+      store: { kind: 'memory' },
+      durability: 'commit',
+      retentionEvents: 100_000,
+      retentionAge: 7 * 24 * 3600 * 1000,
+      retainedTopics: 100_000,
+      storeMaxSize: 0,
       heartbeat: 15_000,
       retry: 2000,
-      replay: 1000,
       anonymous: false,
       subscriptions: false,
       cookieName: 'mercureAuthorization',
@@ -69,7 +73,12 @@ describe('andon serve settings', () => {
     expect(settings([], { PORT: '9001' }).port).toBe(9001);
     expect(settings(['--port', '9002'], { PORT: '9001' }).port).toBe(9002);
     expect(settings([], { HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
-    expect(settings(['--store', 'memory']).store).toBe('memory');
+    expect(settings(['--store', 'memory']).store).toEqual({ kind: 'memory' });
+    expect(settings(['--store', 'sqlite:data/a.db']).store).toEqual({
+      kind: 'sqlite',
+      path: 'data/a.db',
+    });
+    expect(settings(['--retention-age', '2d']).retentionAge).toBe(2 * 86_400_000);
     expect(settings(['--heartbeat', '0s']).heartbeat).toBe(0);
   });
 
@@ -79,11 +88,14 @@ describe('andon serve settings', () => {
     expect(refusal(() => settings(['--time-interval', '0ms']))).toMatch(
       /^--time-interval: must be/,
     );
-    expect(refusal(() => settings(['--store', 'sqlite:x.db']))).toMatch(
-      /^--store: "sqlite:x.db" is not a store this build has; use memory/,
+    expect(refusal(() => settings(['--store', 'postgres://x']))).toMatch(
+      /^--store: "postgres:\/\/x" is not a store this build has; use memory or sqlite:PATH/,
     );
     expect(refusal(() => settings(['--bogus']))).toMatch(/Unknown option '--bogus'/);
-    expect(refusal(() => settings(['--replay', '-3']))).toMatch(/--replay/);
+    expect(refusal(() => settings(['--retention-events', '-3']))).toMatch(/--retention-events/);
+    expect(refusal(() => settings(['--durability', 'maybe']))).toMatch(
+      /^--durability: "maybe" is not a durability/,
+    );
   });
 
   it('answers --help', () => {

@@ -11,18 +11,27 @@ import { readConfigFile } from './config-file.js';
 import { parseDuration } from './duration.js';
 import { LOG_LEVELS, SERVE_SETTINGS, type SettingSpec } from './schema.js';
 
-/** The stores this build knows. */
-export const STORE_KINDS = ['memory'] as const;
+/** Where events are kept: memory, or a SQLite file. */
+export type StoreSpec =
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'sqlite'; readonly path: string };
+
+/** SQLite durability modes (see `store/sqlite.ts`). */
+export const DURABILITIES = ['commit', 'batch', 'none'] as const;
 
 /** Everything `andon serve` runs with, validated. */
 export interface ServeConfig {
   readonly port: number;
   readonly host: string;
-  readonly store: 'memory';
+  readonly store: StoreSpec;
+  readonly durability: (typeof DURABILITIES)[number];
+  readonly retentionEvents: number;
+  readonly retentionAge: number;
+  readonly retainedTopics: number;
+  readonly storeMaxSize: number;
   readonly timeInterval: number;
   readonly heartbeat: number;
   readonly retry: number;
-  readonly replay: number;
   readonly publisherKey: KeyConfig | undefined;
   readonly subscriberKey: KeyConfig | undefined;
   readonly anonymous: boolean;
@@ -53,7 +62,7 @@ ${SERVE_SETTINGS.map((s) => {
   --config FILE             read settings from a JSON or YAML file (env ANDON_CONFIG)
   -h, --help                show this help
 
-Durations take a unit: 1ms, 500ms, 1s, 2m, 1h. Sizes: 512, 64KB, 1MB.`;
+Durations take a unit: 1ms, 500ms, 1s, 2m, 1h, 7d. Sizes: 512, 64KB, 1MB.`;
 
 /** Result of parsing: settings to serve with, or a request for help. */
 export type ServeCommand =
@@ -127,11 +136,14 @@ function readValue(spec: SettingSpec, label: string, raw: unknown): unknown {
       }
       return text;
     case 'store':
-      if (!(STORE_KINDS as readonly string[]).includes(text)) {
-        throw invalid(
-          label,
-          `"${text}" is not a store this build has; use ${STORE_KINDS.join(', ')}.`,
-        );
+      if (text === 'memory') return { kind: 'memory' };
+      if (text.startsWith('sqlite:') && text.length > 'sqlite:'.length) {
+        return { kind: 'sqlite', path: text.slice('sqlite:'.length) };
+      }
+      throw invalid(label, `"${text}" is not a store this build has; use memory or sqlite:PATH.`);
+    case 'durability':
+      if (!(DURABILITIES as readonly string[]).includes(text)) {
+        throw invalid(label, `"${text}" is not a durability; use ${DURABILITIES.join(', ')}.`);
       }
       return text;
   }
@@ -206,11 +218,15 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
     config: {
       port: values.port as number,
       host: values.host as string,
-      store: values.store as 'memory',
+      store: values.store as StoreSpec,
+      durability: values.durability as ServeConfig['durability'],
+      retentionEvents: values.retentionEvents as number,
+      retentionAge: values.retentionAge as number,
+      retainedTopics: values.retainedTopics as number,
+      storeMaxSize: values.storeMaxSize as number,
       timeInterval,
       heartbeat: values.heartbeat as number,
       retry: values.retry as number,
-      replay: values.replay as number,
       publisherKey: key('publisher'),
       subscriberKey: key('subscriber'),
       anonymous: values.anonymous as boolean,

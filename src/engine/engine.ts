@@ -62,6 +62,12 @@ export interface AttachOptions {
    * everything kept). Takes precedence over `lastEventId`.
    */
   readonly after?: number | undefined;
+  /**
+   * Start with the latest event of every topic the filter accepts (retained
+   * state), then live. With a Last-Event-ID, a known id replays instead and
+   * an unknown one falls back to the retained state.
+   */
+  readonly retained?: boolean | undefined;
   /** Which events this subscriber receives; all when omitted. */
   readonly filter?: EventFilter | undefined;
 }
@@ -88,6 +94,16 @@ export class Engine {
     this.#observer = settings.observer ?? {};
     this.#retryBytes = encodeRetry(settings.retry);
     this.#unwatch = store.watch((events) => this.#receive(events));
+    // A durable store may hold history from before this process: start from its head.
+    store.head().then(
+      (head) => {
+        if (head !== undefined && head.position > this.#head) {
+          this.#head = head.position;
+          this.#headId = head.id;
+        }
+      },
+      (error: unknown) => this.#observer.error?.(error),
+    );
     this.#stopHeartbeat = startHeartbeat(settings.heartbeat, this.#subscribers);
   }
 
@@ -126,10 +142,13 @@ export class Engine {
     this.#subscribers.add(subscriber);
     subscriber.write(this.#retryBytes);
     this.#observer.subscribed?.(subscriber);
+    const retained = options.retained === true;
     if (options.after !== undefined) {
-      this.#catchUp(subscriber, { position: options.after });
+      this.#catchUp(subscriber, { position: options.after, retained });
     } else if (options.lastEventId !== undefined) {
-      this.#catchUp(subscriber, { lastEventId: options.lastEventId });
+      this.#catchUp(subscriber, { lastEventId: options.lastEventId, retained });
+    } else if (retained) {
+      this.#catchUp(subscriber, { retained });
     } else {
       subscriber.lastPosition = this.#head;
       subscriber.live = true;

@@ -26,6 +26,8 @@ export interface EventDraft {
 export interface StoredEvent extends EventDraft {
   /** Order from the store: strictly increasing in append order, never reused by that store. */
   readonly position: number;
+  /** When the store accepted it, in ms since the epoch (for age-based retention). */
+  readonly time: number;
   /** Wire bytes, serialized once. */
   readonly bytes: Buffer;
 }
@@ -35,7 +37,16 @@ export function draftFields(draft: EventDraft): EventFields {
   return { id: draft.id, event: draft.type, data: draft.data, retry: draft.retry };
 }
 
-/** Gives `draft` its position and wire bytes. Throws if a field cannot be encoded. */
-export function storeEvent(draft: EventDraft, position: number): StoredEvent {
-  return { ...draft, position, bytes: encodeEvent(draftFields(draft)) };
+/** Gives `draft` its position, time and wire bytes. Throws if a field cannot be encoded. */
+export function storeEvent(
+  draft: EventDraft,
+  position: number,
+  time: number = Date.now(),
+): StoredEvent {
+  return { ...draft, position, time, bytes: encodeEvent(draftFields(draft)) };
+}
+
+/** The topic an event is retained under: its canonical (first) topic, `''` for topicless events. */
+export function retainKey(event: EventDraft): string {
+  return event.topics[0] ?? '';
 }

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StoredEvent } from '../engine/event.js';
+import { EARLIEST } from '../engine/replay.js';
 import { responseSink } from '../engine/sink.js';
 import { AndonError } from '../errors.js';
 import { readLastEventId, writeStreamHead } from '../sse/response.js';
@@ -15,11 +16,21 @@ import type { VerifiedToken } from './auth.js';
 import type { HubContext, SubscriptionLog } from './context.js';
 import { sendRefusal } from './refusal.js';
 import { readToken } from './token-source.js';
-import { matchesAny, type TopicMatcher } from './topic-selector.js';
+import { MAX_AMBIGUOUS_SELECTORS, matchesAny, type TopicMatcher } from './topic-selector.js';
 import { checkTopic } from './update.js';
 
-/** The reserved Last-Event-ID meaning "everything the hub still has". */
-export const EARLIEST = 'earliest';
+/**
+ * Andon extension, off unless asked: `?retained=1` (or `true`) first sends
+ * the latest update of every topic the subscription matches, then live
+ * updates, with no gap and no duplicate; on reconnection a known
+ * Last-Event-ID replays instead, and an unknown one falls back to it.
+ */
+export const RETAINED_PARAMETER = 'retained';
+
+function wantsRetained(query: URLSearchParams): boolean {
+  const value = query.get(RETAINED_PARAMETER);
+  return value !== null && value !== '0' && value !== 'false';
+}
 
 function invalid(message: string): AndonError {
   return new AndonError('ANDON_INVALID_SUBSCRIPTION', message);
@@ -46,6 +57,12 @@ export async function handleSubscribe(
     }
     for (const topic of topics) checkTopic(topic, 'topic selector', invalid);
     const matchers = topics.map((topic) => context.selectors.get(topic));
+    if (matchers.filter((m) => m.engine === 'automaton').length > MAX_AMBIGUOUS_SELECTORS) {
+      throw invalid(
+        `This subscription has more than ${MAX_AMBIGUOUS_SELECTORS} ambiguous URI templates ` +
+          '(templates whose variables can also match their separators, like {a}-{b}); use fewer, or simpler ones such as https://example.com/books/{id}.',
+      );
+    }
 
     const source = readToken(req, query, settings.cookieName);
     let token: VerifiedToken | undefined;
@@ -55,12 +72,6 @@ export async function handleSubscribe(
         'ANDON_AUTH_NO_TOKEN',
         'This hub does not accept anonymous subscribers: send a token (Authorization header, ' +
           `"authorization" query parameter or "${settings.cookieName}" cookie) with a mercure.subscribe claim.`,
-      );
-    }
-    if (engine.size >= settings.maxSubscribers) {
-      throw new AndonError(
-        'ANDON_SUBSCRIBER_LIMIT',
-        `The hub is at its limit of ${settings.maxSubscribers} subscribers; retry shortly.`,
       );
     }
     const entitled: TopicMatcher[] = (token?.mercure?.subscribe ?? []).map((selector) =>
@@ -89,18 +100,30 @@ export async function handleSubscribe(
       resumeFrom = after === undefined ? EARLIEST : lastEventId;
     }
     if (res.destroyed || req.socket.destroyed) return;
+    // Checked after the last await, right before attaching: concurrent requests cannot overshoot.
+    if (engine.size >= settings.maxSubscribers) {
+      throw new AndonError(
+        'ANDON_SUBSCRIBER_LIMIT',
+        `The hub is at its limit of ${settings.maxSubscribers} subscribers; retry shortly.`,
+      );
+    }
 
     const filter = (event: StoredEvent): boolean =>
       matchesAny(matchers, event.topics) &&
       (event.private !== true || matchesAny(entitled, event.topics));
     const headers: Record<string, string> = { ...cors };
-    if (resumeFrom !== undefined) headers['Last-Event-ID'] = resumeFrom;
+    // Header values are byte strings: send the id's UTF-8 bytes (as clients send
+    // Last-Event-ID), or a Unicode IRI would make writeHead throw.
+    if (resumeFrom !== undefined) {
+      headers['Last-Event-ID'] = Buffer.from(resumeFrom, 'utf8').toString('latin1');
+    }
     if (source?.via === 'query') headers['Cache-Control'] = 'private, no-cache, no-transform';
     writeStreamHead(req, res, headers);
     const subscriber = engine.attach(responseSink(res), {
       filter,
       after,
       lastEventId: after === undefined ? lastEventId : undefined,
+      retained: wantsRetained(query),
     });
 
     const id = `urn:uuid:${randomUUID()}`;

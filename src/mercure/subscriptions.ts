@@ -5,6 +5,7 @@
  * Subscription events travel through the store like any update, so every
  * process sharing the store sees them.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
 import { AndonError } from '../errors.js';
@@ -130,7 +131,8 @@ export class ActiveSubscriptions {
         'Content-Type': 'application/ld+json',
         'Content-Length': String(Buffer.byteLength(json)),
         'Cache-Control': 'must-revalidate',
-        ETag: `"${lastEventID}"`,
+        // Ids may hold quotes and Unicode, which an entity-tag (and a header) cannot: hash them.
+        ETag: `"${createHash('sha256').update(lastEventID).digest('base64url').slice(0, 22)}"`,
         Link: '</.well-known/mercure>; rel="mercure"',
       });
       res.end(json);

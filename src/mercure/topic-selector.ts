@@ -18,7 +18,27 @@ import { AndonError } from '../errors.js';
 import { compileUriTemplate, MAX_TEMPLATE_LENGTH } from './uri-template.js';
 
 /** Tells whether an update's topic is covered by a compiled selector. */
-export type TopicMatcher = (topic: string) => boolean;
+export interface TopicMatcher {
+  (topic: string): boolean;
+  /**
+   * How it matches: `all` (`*`), `exact` (string comparison), `regexp` (a
+   * linear regular expression) or `automaton` (an ambiguous template, linear
+   * but costlier; subscriptions may hold only a few, see
+   * {@link MAX_AMBIGUOUS_SELECTORS}).
+   */
+  readonly engine: 'all' | 'exact' | 'regexp' | 'automaton';
+}
+
+/**
+ * Most ambiguous templates (those matched by the automaton) in one
+ * subscription. Each costs up to a few milliseconds per topic on hostile
+ * input; a handful bounds what one subscriber can cost per update.
+ */
+export const MAX_AMBIGUOUS_SELECTORS = 4;
+
+function matcher(engine: TopicMatcher['engine'], test: (topic: string) => boolean): TopicMatcher {
+  return Object.assign(test, { engine });
+}
 
 /** The reserved selector that matches every topic. */
 export const MATCH_ALL_SELECTOR = '*';
@@ -31,7 +51,7 @@ export const MAX_SELECTOR_LENGTH = MAX_TEMPLATE_LENGTH;
 /** Default capacity of a {@link SelectorCache}: well above the distinct selectors of a busy hub, at a few KB each at most. */
 export const DEFAULT_SELECTOR_CACHE_SIZE = 10_000;
 
-const matchAll: TopicMatcher = () => true;
+const matchAll: TopicMatcher = matcher('all', () => true);
 
 /**
  * Compiles `selector` into a matcher following the four steps of the draft.
@@ -49,11 +69,11 @@ export function compileSelector(selector: string): TopicMatcher {
     );
   }
   if (selector === MATCH_ALL_SELECTOR) return matchAll;
-  const exact: TopicMatcher = (topic) => topic === selector;
+  const exact = matcher('exact', (topic) => topic === selector);
   if (!selector.includes('{')) return exact;
   const template = compileUriTemplate(selector);
   if (template === undefined || template.engine === 'exact') return exact;
-  return (topic) => topic === selector || template.matches(topic);
+  return matcher(template.engine, (topic) => topic === selector || template.matches(topic));
 }
 
 /** True when any of `topics` (an update's topic and alternates) matches any of `matchers`. */

@@ -13,11 +13,31 @@ import { startClock } from '../sources/clock.js';
 import { refuse } from '../sse/response.js';
 import { createStream, STREAM_DEFAULTS, type Stream } from '../sse/stream.js';
 import { createMemoryStore } from '../store/memory.js';
-import type { Store } from '../store/store.js';
+import { createSqliteStore } from '../store/sqlite.js';
+import { hasHealth, type Store } from '../store/store.js';
+import { answerClientError } from './client-error.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type HubMetrics } from './metrics.js';
 import { createObserver } from './observer.js';
 import { StaticFiles } from './static.js';
+
+/** Opens the store `config` names: memory, or a SQLite file with its durability and retention. */
+export function openStore(config: ServeConfig): Store {
+  if (config.store.kind === 'sqlite') {
+    return createSqliteStore({
+      path: config.store.path,
+      durability: config.durability,
+      retention: { maxEvents: config.retentionEvents, maxAgeMs: config.retentionAge },
+      maxRetainedTopics: config.retainedTopics,
+      maxSizeBytes: config.storeMaxSize,
+    });
+  }
+  return createMemoryStore({
+    capacity: config.retentionEvents,
+    maxAgeMs: config.retentionAge,
+    maxRetainedTopics: config.retainedTopics,
+  });
+}
 
 /** How long shutdown waits for clients to take their streams' end before cutting them. */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -52,7 +72,7 @@ export function createAndonServer(
 ): AndonServer {
   const metrics = createMetrics();
   const observer = createObserver(logger, metrics);
-  const store: Store = createMemoryStore({ capacity: config.replay });
+  const store = openStore(config);
   const hub = createHub({
     store,
     observer,
@@ -130,13 +150,18 @@ export function createAndonServer(
       return;
     }
     if (path === '/healthz') {
+      const health = hasHealth(store) ? store.health() : { ok: true, detail: 'memory' };
       const body = JSON.stringify({
-        status: 'ok',
+        status: health.ok ? 'ok' : 'degraded',
         uptime: Math.round((Date.now() - started) / 1000),
         subscribers: hub.engine.size,
-        store: config.store,
+        store: { kind: config.store.kind, ok: health.ok, detail: health.detail },
       });
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+      // Not ready while the store cannot take publishes: a load balancer should send them elsewhere.
+      res.writeHead(health.ok ? 200 : 503, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+      });
       res.end(body);
       return;
     }
@@ -152,6 +177,7 @@ export function createAndonServer(
   };
 
   const http = createServer(handle);
+  http.on('clientError', answerClientError);
   let stopClock: (() => void) | undefined;
 
   return {

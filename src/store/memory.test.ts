@@ -2,9 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { EventDraft, StoredEvent } from '../engine/event.js';
 import { isAndonError } from '../errors.js';
 import { createMemoryStore, DEFAULT_MEMORY_CAPACITY, type MemoryStoreOptions } from './memory.js';
-import { runStoreSuite } from './store.suite.js';
+import { readAfter, runStoreSuite } from './store.suite.js';
 
-runStoreSuite('memory', () => createMemoryStore());
+runStoreSuite('memory', (retention) =>
+  createMemoryStore(
+    retention === undefined
+      ? {}
+      : { capacity: retention.maxEvents ?? 1000, maxAgeMs: retention.maxAgeMs ?? 0 },
+  ),
+);
 
 function drafts(count: number, prefix = 'e'): EventDraft[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -22,7 +28,7 @@ describe('memory store capacity', () => {
   it('keeps only the latest `capacity` events', async () => {
     const store = createMemoryStore({ capacity: 3 });
     await store.append(drafts(5));
-    expect(ids(await store.readAfter(0, 100))).toEqual(['e3', 'e4', 'e5']);
+    expect(ids(await readAfter(store, 0, 100))).toEqual(['e3', 'e4', 'e5']);
     await store.close();
   });
 
@@ -32,7 +38,7 @@ describe('memory store capacity', () => {
     expect(await store.resolve('e1')).toBeUndefined();
     // A client holding e2 has seen everything up to the oldest kept event: it misses nothing.
     expect(await store.resolve('e2')).toBe(stored[1]!.position);
-    expect(ids(await store.readAfter(stored[1]!.position, 100))).toEqual(['e3', 'e4', 'e5']);
+    expect(ids(await readAfter(store, stored[1]!.position, 100))).toEqual(['e3', 'e4', 'e5']);
     for (const event of stored.slice(2)) expect(await store.resolve(event.id)).toBe(event.position);
     await store.close();
   });
@@ -44,7 +50,7 @@ describe('memory store capacity', () => {
     await store.append(drafts(1, 'later'));
     expect(await store.resolve('e1')).toBeUndefined();
     expect(await store.resolve('e2')).toBeDefined();
-    expect(ids(await store.readAfter(0, 100))).toEqual(['e3', 'later1']);
+    expect(ids(await readAfter(store, 0, 100))).toEqual(['e3', 'later1']);
     await store.close();
   });
 
@@ -52,7 +58,7 @@ describe('memory store capacity', () => {
     const store = createMemoryStore({ capacity: 2 });
     const stored = await store.append(drafts(5));
     expect(ids(stored)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
-    expect(ids(await store.readAfter(0, 100))).toEqual(['e4', 'e5']);
+    expect(ids(await readAfter(store, 0, 100))).toEqual(['e4', 'e5']);
     expect(await store.resolve('e2')).toBeUndefined();
     expect(await store.resolve('e3')).toBe(stored[2]!.position);
     await store.close();
@@ -61,7 +67,7 @@ describe('memory store capacity', () => {
   it('reads after an evicted position from the oldest kept event', async () => {
     const store = createMemoryStore({ capacity: 2 });
     const stored = await store.append(drafts(5));
-    expect(ids(await store.readAfter(stored[0]!.position, 100))).toEqual(['e4', 'e5']);
+    expect(ids(await readAfter(store, stored[0]!.position, 100))).toEqual(['e4', 'e5']);
     await store.close();
   });
 
@@ -77,7 +83,7 @@ describe('memory store capacity', () => {
   it(`keeps ${DEFAULT_MEMORY_CAPACITY} events by default`, async () => {
     const store = createMemoryStore();
     await store.append(drafts(DEFAULT_MEMORY_CAPACITY + 1));
-    const kept = await store.readAfter(0, DEFAULT_MEMORY_CAPACITY + 10);
+    const kept = await readAfter(store, 0, DEFAULT_MEMORY_CAPACITY + 10);
     expect(kept.length).toBe(DEFAULT_MEMORY_CAPACITY);
     expect(kept[0]!.id).toBe('e2');
     await store.close();
@@ -90,12 +96,12 @@ describe('memory store capacity', () => {
     const stored = await store.append(drafts(3));
     expect(stored.map((event) => event.position)).toEqual([1, 2, 3]);
     expect(ids(delivered)).toEqual(['e1', 'e2', 'e3']);
-    expect(await store.readAfter(0, 100)).toEqual([]);
+    expect(await readAfter(store, 0, 100)).toEqual([]);
     expect(await store.resolve('e1')).toBeUndefined();
     expect(await store.resolve('e2')).toBeUndefined();
     // The newest event is also the one evicted last: its holder misses nothing.
     expect(await store.resolve('e3')).toBe(stored[2]!.position);
-    expect(await store.readAfter(stored[2]!.position, 100)).toEqual([]);
+    expect(await readAfter(store, stored[2]!.position, 100)).toEqual([]);
     await store.close();
   });
 

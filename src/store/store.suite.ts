@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventDraft, StoredEvent } from '../engine/event.js';
 import { type AndonErrorCode, isAndonError } from '../errors.js';
 import { encodeEvent } from '../sse/encoder.js';
-import type { Store } from './store.js';
+import type { RetentionPolicy, Store } from './store.js';
 
 /** How long a listener may take to see an appended event before the test fails. */
 const DELIVERY_TIMEOUT_MS = 5_000;
@@ -70,6 +70,15 @@ async function expectRejection(promise: Promise<unknown>, code: AndonErrorCode):
   expect(isAndonError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
 }
 
+/** The events of one unfiltered page: the seam's simplest read. */
+export async function readAfter(
+  store: Store,
+  after: number,
+  limit: number,
+): Promise<StoredEvent[]> {
+  return (await store.read(after, { limit })).events;
+}
+
 function positions(events: readonly StoredEvent[]): number[] {
   return events.map((event) => event.position);
 }
@@ -86,7 +95,7 @@ function expectStrictlyIncreasing(values: readonly number[]): void {
 
 /** The fields of a stored event, without what the store added. */
 function draftOf(event: StoredEvent): EventDraft {
-  const { position: _position, bytes: _bytes, ...draft } = event;
+  const { position: _position, bytes: _bytes, time: _time, ...draft } = event;
   return draft;
 }
 
@@ -94,7 +103,10 @@ function draftOf(event: StoredEvent): EventDraft {
  * Runs the store contract against the stores `create` makes, one fresh store
  * per test, closed after it.
  */
-export function runStoreSuite(name: string, create: () => Promise<Store> | Store): void {
+export function runStoreSuite(
+  name: string,
+  create: (retention?: Partial<RetentionPolicy>) => Promise<Store> | Store,
+): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let closed: boolean;
@@ -143,12 +155,12 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
         ]);
         const all = [...a!, ...b!, ...c!].sort((x, y) => x.position - y.position);
         expect(new Set(positions(all)).size).toBe(6);
-        expect(ids(await store.readAfter(0, 100))).toEqual(ids(all));
+        expect(ids(await readAfter(store, 0, 100))).toEqual(ids(all));
       });
 
       it('resolves an empty batch to no events', async () => {
         expect(await store.append([])).toEqual([]);
-        expect(await store.readAfter(0, 10)).toEqual([]);
+        expect(await readAfter(store, 0, 10)).toEqual([]);
       });
 
       it('keeps every field of the draft', async () => {
@@ -158,11 +170,12 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
           retry: 1500,
           topics: ['https://example.com/a', 'b'],
           key: 'machine-7',
+          private: true,
         });
         const bare = draft({ data: '' });
         const stored = await store.append([full, bare]);
         expect(stored.map(draftOf)).toEqual([full, bare]);
-        expect((await store.readAfter(0, 10)).map(draftOf)).toEqual([full, bare]);
+        expect((await readAfter(store, 0, 10)).map(draftOf)).toEqual([full, bare]);
       });
 
       it('gives each event the bytes encodeEvent makes of its fields', async () => {
@@ -175,7 +188,7 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
         store.watch(recorder.listener);
         const stored = await store.append(batch);
         await recorder.waitFor(batch.length);
-        const read = await store.readAfter(0, 10);
+        const read = await readAfter(store, 0, 10);
         for (const event of [...stored, ...read, ...recorder.events]) {
           const expected = encodeEvent({
             id: event.id,
@@ -201,36 +214,38 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
         const good = draft();
         await expectRejection(store.append([good, draft(bad), draft()]), code);
 
-        expect(ids(await store.readAfter(0, 100))).toEqual(ids(before));
+        expect(ids(await readAfter(store, 0, 100))).toEqual(ids(before));
         expect(await store.resolve(good.id)).toBeUndefined();
 
         // The store still works, and the listener sees only the later event.
         const after = await store.append([draft()]);
         await recorder.waitFor(1);
         expect(ids(recorder.events)).toEqual(ids(after));
-        expect(ids(await store.readAfter(0, 100))).toEqual(ids([...before, ...after]));
+        expect(ids(await readAfter(store, 0, 100))).toEqual(ids([...before, ...after]));
       });
     });
 
     describe('readAfter', () => {
       it('reads from the oldest event at position 0', async () => {
         const stored = await store.append(drafts(4));
-        expect(await store.readAfter(0, 100)).toEqual(stored);
+        expect(await readAfter(store, 0, 100)).toEqual(stored);
       });
 
       it('gives events after the position, ascending', async () => {
         const stored = await store.append(drafts(6));
         for (let i = 0; i < stored.length; i++) {
-          const read = await store.readAfter(stored[i]!.position, 100);
+          const read = await readAfter(store, stored[i]!.position, 100);
           expect(ids(read)).toEqual(ids(stored.slice(i + 1)));
         }
       });
 
       it('gives at most `limit` events, the earliest first', async () => {
         const stored = await store.append(drafts(6));
-        expect(ids(await store.readAfter(0, 2))).toEqual(ids(stored.slice(0, 2)));
-        expect(ids(await store.readAfter(stored[1]!.position, 3))).toEqual(ids(stored.slice(2, 5)));
-        expect(await store.readAfter(0, 0)).toEqual([]);
+        expect(ids(await readAfter(store, 0, 2))).toEqual(ids(stored.slice(0, 2)));
+        expect(ids(await readAfter(store, stored[1]!.position, 3))).toEqual(
+          ids(stored.slice(2, 5)),
+        );
+        expect(await readAfter(store, 0, 0)).toEqual([]);
       });
 
       it('pages through everything with no gap and no duplicate', async () => {
@@ -239,7 +254,7 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
         let position = 0;
         // Bounded, so a store that reads the same page again fails instead of looping.
         for (let pages = 0; pages <= stored.length; pages++) {
-          const page = await store.readAfter(position, 3);
+          const page = await readAfter(store, position, 3);
           if (page.length === 0) break;
           expect(page.length).toBeLessThanOrEqual(3);
           expect(page[0]!.position).toBeGreaterThan(position);
@@ -250,9 +265,9 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
       });
 
       it('gives nothing after the newest event, or from an empty store', async () => {
-        expect(await store.readAfter(0, 10)).toEqual([]);
+        expect(await readAfter(store, 0, 10)).toEqual([]);
         const stored = await store.append(drafts(2));
-        expect(await store.readAfter(stored[1]!.position, 10)).toEqual([]);
+        expect(await readAfter(store, stored[1]!.position, 10)).toEqual([]);
       });
     });
 
@@ -271,7 +286,7 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
       it('gives a position that readAfter continues from', async () => {
         const stored = await store.append(drafts(5));
         const position = await store.resolve(stored[2]!.id);
-        expect(ids(await store.readAfter(position!, 100))).toEqual(ids(stored.slice(3)));
+        expect(ids(await readAfter(store, position!, 100))).toEqual(ids(stored.slice(3)));
       });
     });
 
@@ -301,7 +316,7 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
         store.watch((events) => {
           recorder.listener(events);
           reads.push(
-            store.readAfter(first[0]!.position, 100).then((read) => ({
+            readAfter(store, first[0]!.position, 100).then((read) => ({
               delivered: ids(events),
               read,
             })),
@@ -351,13 +366,118 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
       });
     });
 
+    describe('read with a filter', () => {
+      it('returns only accepted events and says how far it scanned', async () => {
+        const stored = await store.append([
+          draft({ topics: ['a'] }),
+          draft({ topics: ['b'] }),
+          draft({ topics: ['a'] }),
+          draft({ topics: ['b'] }),
+        ]);
+        const onlyA = (e: StoredEvent) => e.topics[0] === 'a';
+        const page = await store.read(0, { limit: 10, filter: onlyA });
+        expect(ids(page.events)).toEqual(ids([stored[0]!, stored[2]!]));
+        expect(page.end).toBe(true);
+        expect(page.gap).toBe(false);
+        expect(page.through).toBe(stored[3]!.position);
+        const first = await store.read(0, { limit: 1, filter: onlyA });
+        expect(ids(first.events)).toEqual([stored[0]!.id]);
+        expect(first.end).toBe(false);
+        const rest = await store.read(first.through, { limit: 10, filter: onlyA });
+        expect(ids(rest.events)).toEqual([stored[2]!.id]);
+      });
+
+      it('reports the end on an empty store and past the newest event', async () => {
+        expect(await store.read(0, { limit: 5 })).toMatchObject({
+          events: [],
+          end: true,
+          gap: false,
+        });
+        const stored = await store.append(drafts(2));
+        const page = await store.read(stored[1]!.position, { limit: 5 });
+        expect(page).toMatchObject({ events: [], end: true, through: stored[1]!.position });
+      });
+    });
+
+    describe('head', () => {
+      it('is undefined when empty, then the newest event', async () => {
+        expect(await store.head()).toBeUndefined();
+        const stored = await store.append(drafts(3));
+        expect(await store.head()).toEqual({ position: stored[2]!.position, id: stored[2]!.id });
+      });
+    });
+
+    describe('latest (retained state)', () => {
+      it('keeps the latest event of each canonical topic, ascending, with the head position', async () => {
+        const stored = await store.append([
+          draft({ topics: ['t1'], data: 'old 1' }),
+          draft({ topics: ['t2', 'alt'], data: 'only 2' }),
+          draft({ topics: ['t1'], data: 'new 1' }),
+          draft({ topics: ['t3'], data: 'only 3' }),
+        ]);
+        const snapshot = await store.latest();
+        expect(snapshot.events.map((e) => e.data)).toEqual(['only 2', 'new 1', 'only 3']);
+        expect(snapshot.through).toBe(stored[3]!.position);
+        const filtered = await store.latest((e) => e.topics[0] !== 't3');
+        expect(filtered.events.map((e) => e.data)).toEqual(['only 2', 'new 1']);
+        expect(filtered.events[0]!.bytes).toEqual(stored[1]!.bytes);
+      });
+
+      it('is empty on an empty store', async () => {
+        expect(await store.latest()).toEqual({ events: [], through: 0 });
+      });
+    });
+
+    describe('retention', () => {
+      it('prunes by count, keeps retained state, and still resolves the newest pruned id', async () => {
+        await store.close();
+        store = await create({ maxEvents: 5, maxAgeMs: 0 });
+        const stored: StoredEvent[] = [];
+        for (let i = 0; i < 10; i++)
+          stored.push(...(await store.append([draft({ topics: [`t${i % 7}`] })])));
+        await store.prune();
+        expect(ids(await readAfter(store, 0, 100))).toEqual(ids(stored.slice(5)));
+        expect(await store.resolve(stored[0]!.id)).toBeUndefined();
+        expect(await store.resolve(stored[3]!.id)).toBeUndefined();
+        // A client holding the newest pruned id misses nothing: it still resolves, without a gap.
+        const boundary = await store.resolve(stored[4]!.id);
+        expect(boundary).toBe(stored[4]!.position);
+        expect((await store.read(boundary!, { limit: 10 })).gap).toBe(false);
+        // From further back, the read announces the gap.
+        expect((await store.read(stored[1]!.position, { limit: 10 })).gap).toBe(true);
+        const latest = await store.latest();
+        expect(latest.events.map((e) => e.topics[0]).sort()).toEqual([
+          't0',
+          't1',
+          't2',
+          't3',
+          't4',
+          't5',
+          't6',
+        ]);
+      });
+
+      it('prunes by age, keeping retained state', async () => {
+        await store.close();
+        store = await create({ maxEvents: 1000, maxAgeMs: 60_000 });
+        const stored = await store.append(drafts(4));
+        expect(await store.prune(Date.now() + 10_000)).toBe(0);
+        expect(ids(await readAfter(store, 0, 10))).toEqual(ids(stored));
+        expect(await store.prune(Date.now() + 120_000)).toBe(4);
+        expect(await readAfter(store, 0, 10)).toEqual([]);
+        expect((await store.latest()).events).toHaveLength(1);
+        const [next] = await store.append([draft()]);
+        expect(next!.position).toBeGreaterThan(stored[3]!.position);
+      });
+    });
+
     describe('close', () => {
       it('makes every further call reject with ANDON_CLOSED', async () => {
         const stored = await store.append([draft()]);
         await store.close();
         closed = true;
         await expectRejection(store.append([draft()]), 'ANDON_CLOSED');
-        await expectRejection(store.readAfter(0, 10), 'ANDON_CLOSED');
+        await expectRejection(readAfter(store, 0, 10), 'ANDON_CLOSED');
         await expectRejection(store.resolve(stored[0]!.id), 'ANDON_CLOSED');
       });
 
@@ -366,7 +486,7 @@ export function runStoreSuite(name: string, create: () => Promise<Store> | Store
         closed = true;
         const calls = [
           () => store.append([draft()]),
-          () => store.readAfter(0, 1),
+          () => readAfter(store, 0, 1),
           () => store.resolve('x'),
         ];
         for (const call of calls) {
