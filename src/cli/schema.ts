@@ -264,6 +264,14 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     help: 'publishes per second per token (429 past it); 0 is no limit',
   },
   {
+    key: 'demo',
+    flag: 'demo',
+    env: ['ANDON_DEMO'],
+    kind: 'boolean',
+    default: 'false',
+    help: 'run the demo hall simulator (20 workplaces) and its demo board',
+  },
+  {
     key: 'logLevel',
     flag: 'log-level',
     env: ['ANDON_LOG_LEVEL', 'LOG_LEVEL'],
@@ -272,3 +280,9 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     help: 'fatal, error, warn, info, debug, trace or silent',
   },
 ];
+
+/**
+ * Config-file keys holding structures rather than one value: validated by
+ * their own modules (boards, sources), which name the entry and field at fault.
+ */
+export const STRUCTURED_KEYS = ['boards', 'sources'] as const;

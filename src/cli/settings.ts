@@ -9,7 +9,7 @@ import { JWT_ALGORITHMS, type JwtAlgorithm, type KeyConfig } from '../mercure/au
 import { defaultMaxSubscribers } from '../server/open-files.js';
 import { readConfigFile } from './config-file.js';
 import { parseDuration } from './duration.js';
-import { LOG_LEVELS, SERVE_SETTINGS, type SettingSpec } from './schema.js';
+import { LOG_LEVELS, SERVE_SETTINGS, type SettingSpec, STRUCTURED_KEYS } from './schema.js';
 
 /** Where events are kept: memory, or a SQLite file. */
 export type StoreSpec =
@@ -44,6 +44,12 @@ export interface ServeConfig {
   readonly maxSubscribers: number;
   readonly publishRate: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Run the demo simulator and its board. */
+  readonly demo: boolean;
+  /** The config file's `boards` entry, as written; validated by `boards/config.ts`. */
+  readonly boards: unknown;
+  /** The config file's `sources` entry, as written; validated by `sources/config.ts`. */
+  readonly sources: unknown;
   /** The config file read, if any. */
   readonly configFile: string | undefined;
 }
@@ -173,7 +179,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
   const configFile =
     typeof flags.config === 'string' ? flags.config : env.ANDON_CONFIG || undefined;
   const file = configFile === undefined ? {} : readConfigFile(configFile);
-  const known = new Set(SERVE_SETTINGS.map((s) => s.key));
+  const known = new Set<string>([...SERVE_SETTINGS.map((s) => s.key), ...STRUCTURED_KEYS]);
   for (const key of Object.keys(file)) {
     if (!known.has(key)) {
       throw invalid(
@@ -239,6 +245,9 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
       maxSubscribers: (values.maxSubscribers as number | undefined) ?? defaultMaxSubscribers(),
       publishRate: values.publishRate as number,
       logLevel: values.logLevel as ServeConfig['logLevel'],
+      demo: values.demo as boolean,
+      boards: file.boards,
+      sources: file.sources,
       configFile,
     },
   };

@@ -70,6 +70,8 @@ export interface AttachOptions {
   readonly retained?: boolean | undefined;
   /** Which events this subscriber receives; all when omitted. */
   readonly filter?: EventFilter | undefined;
+  /** Heartbeat interval in ms for this subscriber; undefined uses the engine's. */
+  readonly heartbeat?: number | undefined;
 }
 
 /** Fans the events of one store out to many subscribers. */
@@ -139,6 +141,7 @@ export class Engine {
       },
       options.filter ?? null,
     );
+    if (options.heartbeat !== undefined) subscriber.heartbeatMs = options.heartbeat;
     this.#subscribers.add(subscriber);
     subscriber.write(this.#retryBytes);
     this.#observer.subscribed?.(subscriber);

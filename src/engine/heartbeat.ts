@@ -1,8 +1,11 @@
 /**
  * One heartbeat timer for all subscribers of an engine, never one per
- * connection. Each beat writes a comment to every subscriber that heard
- * nothing since the previous beat, so proxies and the client's stale
- * detection see a live connection without adding bytes to busy streams.
+ * connection. The timer ticks at most once a second (faster only when the
+ * interval itself is shorter); on each tick a subscriber that has heard
+ * nothing for its interval gets a comment, so proxies and the client's stale
+ * detection see a live connection without adding bytes to busy streams. A
+ * subscriber may ask for its own interval (a wall screen that wants to know
+ * within seconds that it is cut off), still served by the same timer.
  */
 import { encodeComment } from '../sse/encoder.js';
 import type { Subscriber } from './subscriber.js';
@@ -10,15 +13,31 @@ import type { Subscriber } from './subscriber.js';
 /** The heartbeat comment: the shortest valid SSE comment block. */
 export const HEARTBEAT_BYTES = encodeComment();
 
-/** Starts the shared timer. Returns a function that stops it. `intervalMs` 0 disables it. */
+/** Longest tick: per-subscriber intervals are honoured to within a second. */
+export const HEARTBEAT_TICK_MS = 1000;
+
+/**
+ * Starts the shared timer. `intervalMs` is the default interval; 0 disables
+ * heartbeats. Returns a function that stops it.
+ */
 export function startHeartbeat(intervalMs: number, subscribers: Iterable<Subscriber>): () => void {
   if (intervalMs === 0) return () => {};
+  const tick = Math.min(intervalMs, HEARTBEAT_TICK_MS);
   const timer = setInterval(() => {
     for (const subscriber of subscribers) {
-      if (!subscriber.wroteSinceBeat && !subscriber.congested) subscriber.write(HEARTBEAT_BYTES);
-      subscriber.wroteSinceBeat = false;
+      if (subscriber.wroteSinceBeat) {
+        subscriber.wroteSinceBeat = false;
+        subscriber.idleMs = 0;
+        continue;
+      }
+      subscriber.idleMs += tick;
+      if (subscriber.idleMs >= (subscriber.heartbeatMs || intervalMs) && !subscriber.congested) {
+        subscriber.write(HEARTBEAT_BYTES);
+        subscriber.wroteSinceBeat = false;
+        subscriber.idleMs = 0;
+      }
     }
-  }, intervalMs);
+  }, tick);
   // The heartbeat alone must not keep a process alive.
   timer.unref();
   return () => clearInterval(timer);

@@ -37,6 +37,10 @@ export class Subscriber {
   live = false;
   /** Set by every write; the heartbeat skips subscribers that heard something recently. */
   wroteSinceBeat = false;
+  /** Milliseconds without a write, as counted by the heartbeat's ticks. */
+  idleMs = 0;
+  /** This subscriber's heartbeat interval in ms; 0 uses the engine's. */
+  heartbeatMs = 0;
   readonly #sink: Sink;
   readonly #policy: QueuePolicy;
   #congested = false;

@@ -27,6 +27,27 @@ import { checkTopic } from './update.js';
  */
 export const RETAINED_PARAMETER = 'retained';
 
+/**
+ * Andon extension: `?heartbeat=MS` asks for a heartbeat comment after MS ms
+ * of silence (at least {@link MIN_HEARTBEAT_MS}), so a screen notices within
+ * seconds that it is cut off. Served by the hub's one heartbeat timer.
+ */
+export const HEARTBEAT_PARAMETER = 'heartbeat';
+/** Shortest heartbeat a subscriber may ask for: the timer ticks once a second. */
+export const MIN_HEARTBEAT_MS = 1000;
+
+function requestedHeartbeat(query: URLSearchParams): number | undefined {
+  const value = query.get(HEARTBEAT_PARAMETER);
+  if (value === null) return undefined;
+  const ms = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(ms >= MIN_HEARTBEAT_MS)) {
+    throw invalid(
+      `"heartbeat" must be a whole number of milliseconds of at least ${MIN_HEARTBEAT_MS}; got ${JSON.stringify(value)}.`,
+    );
+  }
+  return ms;
+}
+
 function wantsRetained(query: URLSearchParams): boolean {
   const value = query.get(RETAINED_PARAMETER);
   return value !== null && value !== '0' && value !== 'false';
@@ -57,6 +78,8 @@ export async function handleSubscribe(
     }
     for (const topic of topics) checkTopic(topic, 'topic selector', invalid);
     const matchers = topics.map((topic) => context.selectors.get(topic));
+    const heartbeat = requestedHeartbeat(query);
+    const retained = wantsRetained(query);
     if (matchers.filter((m) => m.engine === 'automaton').length > MAX_AMBIGUOUS_SELECTORS) {
       throw invalid(
         `This subscription has more than ${MAX_AMBIGUOUS_SELECTORS} ambiguous URI templates ` +
@@ -123,7 +146,8 @@ export async function handleSubscribe(
       filter,
       after,
       lastEventId: after === undefined ? lastEventId : undefined,
-      retained: wantsRetained(query),
+      retained,
+      heartbeat,
     });
 
     const id = `urn:uuid:${randomUUID()}`;

@@ -19,7 +19,7 @@ import { answerClientError } from './client-error.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type HubMetrics } from './metrics.js';
 import { createObserver } from './observer.js';
-import { StaticFiles } from './static.js';
+import { COMPILED_WEB_ROOT, StaticFiles } from './static.js';
 
 /** Opens the store `config` names: memory, or a SQLite file with its durability and retention. */
 export function openStore(config: ServeConfig): Store {
@@ -41,6 +41,9 @@ export function openStore(config: ServeConfig): Store {
 
 /** How long shutdown waits for clients to take their streams' end before cutting them. */
 export const SHUTDOWN_GRACE_MS = 2000;
+
+/** The time endpoint: `{"now": <ms since the epoch>}`, for pages' clock-offset estimates. */
+export const NOW_PATH = '/now';
 
 /** The discovery header on the hub's own pages (draft-07 "Discovery"). */
 export const HUB_LINK = `<${HUB_PATH}>; rel="mercure"`;
@@ -119,7 +122,7 @@ export function createAndonServer(
     '/favicon.svg': 'favicon.svg',
     [`${HUB_PATH}/ui/`]: 'ui/index.html',
     [`${HUB_PATH}/ui/ui.js`]: 'ui/ui.js',
-  });
+  }).addDirectory(COMPILED_WEB_ROOT, '/assets/');
   const started = Date.now();
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -147,6 +150,17 @@ export function createAndonServer(
           refuse(res, 500, 'Metrics could not be collected; see the logs.');
         },
       );
+      return;
+    }
+    if (path === NOW_PATH) {
+      // The page's clock estimates its offset from this: keep it tiny and uncached.
+      const body = `{"now":${Date.now()}}`;
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+        'Content-Length': String(body.length),
+      });
+      res.end(body);
       return;
     }
     if (path === '/healthz') {

@@ -4,17 +4,22 @@
  * no path from a request ever reaches the file system.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Where the browser files live, relative to this module (src/ or dist/). */
-export const WEB_ROOT = new URL('../../web/', import.meta.url);
+/** The package root: this module sits two levels below it, in src/server or dist/server. */
+export const PACKAGE_ROOT = new URL('../../', import.meta.url);
+/** Where the hand-written browser files live. */
+export const WEB_ROOT = new URL('web/', PACKAGE_ROOT);
+/** Where the browser code compiled from src/client (and the board model) lands. */
+export const COMPILED_WEB_ROOT = new URL('dist/web/', PACKAGE_ROOT);
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
+  '.map': 'application/json; charset=utf-8',
 };
 
 interface Asset {
@@ -29,12 +34,34 @@ export class StaticFiles {
 
   /** Maps each URL path to a file under {@link WEB_ROOT}; reads them all now. */
   constructor(files: Readonly<Record<string, string>>) {
-    for (const [path, file] of Object.entries(files)) {
-      const body = readFileSync(new URL(file, WEB_ROOT));
-      const ext = file.slice(file.lastIndexOf('.'));
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-      this.#assets.set(path, { body, type: TYPES[ext] ?? 'application/octet-stream', etag });
+    for (const [path, file] of Object.entries(files)) this.#add(path, new URL(file, WEB_ROOT));
+  }
+
+  /**
+   * Adds every `.js`, `.js.map` and `.css` file below `dir` (read now), under
+   * `prefix` + its relative path. A missing directory adds nothing.
+   */
+  addDirectory(dir: URL, prefix: string): this {
+    let names: string[];
+    try {
+      names = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+    } catch {
+      return this;
     }
+    for (const name of names) {
+      const file = new URL(name, dir);
+      if (!/\.(js|js\.map|css)$/.test(name) || !statSync(file).isFile()) continue;
+      this.#add(`${prefix}${name.split('\\').join('/')}`, file);
+    }
+    return this;
+  }
+
+  #add(path: string, file: URL): void {
+    const body = readFileSync(file);
+    const name = file.pathname;
+    const ext = name.slice(name.lastIndexOf('.'));
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+    this.#assets.set(path, { body, type: TYPES[ext] ?? 'application/octet-stream', etag });
   }
 
   /** Serves `path` if it is one of the files; returns false otherwise. */
