@@ -10,19 +10,24 @@ export interface Table {
   readonly rows: readonly (readonly string[])[];
 }
 
-/** Text cells that look like numbers (or a dash) are right-aligned. */
-const NUMERIC = /^(?:[-+]?[\d,.]+\s*(?:[a-zA-Zµ×%]+)?|—)$/;
+/** A number (with a unit, a rate, a remark in brackets), or a dash for none. */
+const NUMERIC = /^(?:[-+]?[\d,.]+\s*[a-zA-Zµ×%/]*(?: \([^)]*\))?|—)$/;
+
+/** True for a column of numbers (empty cells aside): it is right-aligned. */
+function numericColumn(table: Table, i: number): boolean {
+  const cells = table.rows.map((row) => row[i] ?? '').filter((cell) => cell !== '');
+  return cells.length > 0 && cells.every((cell) => NUMERIC.test(cell));
+}
 
 /** The table as aligned plain text, with its title above. */
 export function formatText(table: Table): string {
+  const right = table.columns.map((_, i) => numericColumn(table, i));
   const widths = table.columns.map((column, i) =>
     Math.max(column.length, ...table.rows.map((row) => (row[i] ?? '').length)),
   );
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, i) =>
-        NUMERIC.test(cell) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0),
-      )
+      .map((cell, i) => (right[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join('  ');
@@ -31,16 +36,14 @@ export function formatText(table: Table): string {
 
 /** The table in GitHub markdown, with its title as a level-3 heading. */
 export function formatMarkdown(table: Table): string {
-  const escape = (cell: string) => cell.replaceAll('|', '\\|');
-  const align = table.columns.map((_, i) =>
-    table.rows.length > 0 && table.rows.every((row) => NUMERIC.test(row[i] ?? '')) ? '---:' : '---',
-  );
+  const escapeCell = (cell: string) => cell.replaceAll('|', '\\|');
+  const align = table.columns.map((_, i) => (numericColumn(table, i) ? '---:' : '---'));
   return [
     `### ${table.title}`,
     '',
-    `| ${table.columns.map(escape).join(' | ')} |`,
+    `| ${table.columns.map(escapeCell).join(' | ')} |`,
     `| ${align.join(' | ')} |`,
-    ...table.rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+    ...table.rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
   ].join('\n');
 }
 
@@ -59,7 +62,8 @@ export function formatDuration(ms: number): string {
 
 /** A ratio: `12.3×`. */
 export function formatRatio(ratio: number): string {
-  return Number.isFinite(ratio) ? `${ratio.toPrecision(3)}×` : '—';
+  if (!Number.isFinite(ratio)) return '—';
+  return ratio >= 1000 ? `${formatCount(ratio)}×` : `${ratio.toPrecision(3)}×`;
 }
 
 /** A size in bytes, in binary units: `41.2 MiB`. */

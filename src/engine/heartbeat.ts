@@ -13,16 +13,16 @@ import type { Subscriber } from './subscriber.js';
 /** The heartbeat comment: the shortest valid SSE comment block. */
 export const HEARTBEAT_BYTES = encodeComment();
 
-/** Longest tick: per-subscriber intervals are honoured to within a second. */
-export const HEARTBEAT_TICK_MS = 1000;
+/** Longest tick: a heartbeat comes at most half a second after its interval. */
+export const HEARTBEAT_TICK_MS = 500;
 
 /**
- * Starts the shared timer. `intervalMs` is the default interval; 0 disables
- * heartbeats. Returns a function that stops it.
+ * Starts the shared timer. `intervalMs` is the default interval; 0 means no
+ * heartbeats except for subscribers that asked for their own interval.
+ * Returns a function that stops it.
  */
 export function startHeartbeat(intervalMs: number, subscribers: Iterable<Subscriber>): () => void {
-  if (intervalMs === 0) return () => {};
-  const tick = Math.min(intervalMs, HEARTBEAT_TICK_MS);
+  const tick = intervalMs === 0 ? HEARTBEAT_TICK_MS : Math.min(intervalMs, HEARTBEAT_TICK_MS);
   const timer = setInterval(() => {
     for (const subscriber of subscribers) {
       if (subscriber.wroteSinceBeat) {
@@ -30,8 +30,10 @@ export function startHeartbeat(intervalMs: number, subscribers: Iterable<Subscri
         subscriber.idleMs = 0;
         continue;
       }
+      const interval = subscriber.heartbeatMs || intervalMs;
+      if (interval === 0) continue;
       subscriber.idleMs += tick;
-      if (subscriber.idleMs >= (subscriber.heartbeatMs || intervalMs) && !subscriber.congested) {
+      if (subscriber.idleMs >= interval && !subscriber.congested) {
         subscriber.write(HEARTBEAT_BYTES);
         subscriber.wroteSinceBeat = false;
         subscriber.idleMs = 0;

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine, type EngineSettings } from '../engine/engine.js';
+import type { StoredEvent } from '../engine/event.js';
 import { AndonError } from '../errors.js';
 import { compileCors } from '../sse/cors.js';
 import type { Store } from '../store/store.js';
@@ -18,9 +19,21 @@ import { sendRefusal } from './refusal.js';
 import { handleSubscribe } from './subscribe.js';
 import { ActiveSubscriptions, SUBSCRIPTIONS_PATH } from './subscriptions.js';
 import { SelectorCache } from './topic-selector.js';
+import { generateUpdateId } from './uuid.js';
 
 /** The hub's URL path, fixed by the protocol. */
 export const HUB_PATH = '/.well-known/mercure';
+
+/** An update published from inside the process. */
+export interface LocalUpdate {
+  /** The canonical topic first, then alternates. */
+  readonly topics: readonly string[];
+  readonly data: string;
+  /** Default: a generated `urn:uuid:` id. */
+  readonly id?: string;
+  readonly type?: string;
+  readonly private?: boolean;
+}
 
 /** What {@link createHub} needs. */
 export interface HubOptions {
@@ -38,6 +51,12 @@ export interface HubOptions {
 export interface Hub {
   /** The engine delivering to subscribers. */
   readonly engine: Engine;
+  /**
+   * Publishes an update from inside the process (sources: the simulator, SQL
+   * pollers), through the store like any HTTP publish. Resolves with its id
+   * once stored; rejects (`ANDON_STORE_UNAVAILABLE`, `ANDON_INVALID_FIELD`) otherwise.
+   */
+  publish(update: LocalUpdate): Promise<string>;
   /** Handles `req` if its path belongs to the hub; returns false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): boolean;
   /** Ends every subscription (jittered retry) and stops the hub's timers. The store stays open. */
@@ -135,8 +154,37 @@ export function createHub(options: HubOptions): Hub {
     return headers;
   };
 
+  const publish = async (update: LocalUpdate): Promise<string> => {
+    const id = update.id ?? generateUpdateId();
+    let stored: StoredEvent[];
+    try {
+      stored = await store.append([
+        {
+          id,
+          type: update.type,
+          data: update.data,
+          topics: update.topics,
+          private: update.private,
+          key: update.topics[0],
+        },
+      ]);
+    } catch (error) {
+      if (error instanceof AndonError) throw error;
+      throw new AndonError(
+        'ANDON_STORE_UNAVAILABLE',
+        `The update was not stored: ${String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    for (const event of stored) observer.published?.(event);
+    return id;
+  };
+
   return {
     engine,
+    publish,
     handle,
     async close() {
       context.expiry.close();

@@ -107,9 +107,11 @@ export async function handlePublish(
         },
       ]);
     } catch (error) {
+      // The store's own sentence says what failed; keep it whole, ending with a full stop.
+      const why = error instanceof Error ? error.message : String(error);
       throw new AndonError(
         'ANDON_STORE_UNAVAILABLE',
-        `The update was not stored (${error instanceof Error ? error.message : String(error)}); it was not published. Retry later.`,
+        `The update was not stored, so it was not published: ${/[.!?]$/.test(why) ? why : `${why}.`} Retry later.`,
         { cause: error },
       );
     }

@@ -7,9 +7,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { parseBoards, withBoards } from '../boards/config.js';
+import { demoBoard } from '../boards/demo.js';
+import { createBoardRoutes } from '../boards/routes.js';
 import type { ServeConfig } from '../cli/settings.js';
 import { createHub, HUB_PATH, type Hub } from '../mercure/hub.js';
 import { startClock } from '../sources/clock.js';
+import { createSources } from '../sources/config.js';
+import type { Source } from '../sources/source.js';
 import { refuse } from '../sse/response.js';
 import { createStream, STREAM_DEFAULTS, type Stream } from '../sse/stream.js';
 import { createMemoryStore } from '../store/memory.js';
@@ -60,6 +65,8 @@ export interface AndonServer {
   readonly metrics: HubMetrics;
   /** Its logger. */
   readonly logger: Logger;
+  /** Publishers inside the hub (the demo hall, SQL sources), started by `listen`. */
+  readonly sources: readonly Source[];
   /** The base URL it listens on, once listening. */
   url(): string;
   /** Starts listening; resolves with the base URL. */
@@ -75,7 +82,23 @@ export function createAndonServer(
 ): AndonServer {
   const metrics = createMetrics();
   const observer = createObserver(logger, metrics);
+  // Validated before the store opens: a bad source entry stops the start with nothing to undo.
+  const sources = createSources(config, logger);
+  // Boards too: a mistake in one names the board and the field before anything starts.
+  const boards = withBoards(
+    parseBoards(config.boards, config.configFile ?? 'the config file'),
+    config.demo ? [demoBoard()] : [],
+  );
   const store = openStore(config);
+  const engineSettings = {
+    heartbeat: config.heartbeat,
+    retry: config.retry,
+    closeJitter: STREAM_DEFAULTS.closeJitter,
+    maxQueue: STREAM_DEFAULTS.maxQueue,
+    maxQueueBytes: STREAM_DEFAULTS.maxQueueBytes,
+    conflate: false,
+    replayPageSize: STREAM_DEFAULTS.replayPageSize,
+  };
   const hub = createHub({
     store,
     observer,
@@ -98,16 +121,21 @@ export function createAndonServer(
       maxSubscribers: config.maxSubscribers,
       publishRate: config.publishRate,
     },
-    engine: {
-      heartbeat: config.heartbeat,
-      retry: config.retry,
-      closeJitter: STREAM_DEFAULTS.closeJitter,
-      maxQueue: STREAM_DEFAULTS.maxQueue,
-      maxQueueBytes: STREAM_DEFAULTS.maxQueueBytes,
-      conflate: false,
-      replayPageSize: STREAM_DEFAULTS.replayPageSize,
-    },
+    engine: engineSettings,
   });
+  const boardRoutes = createBoardRoutes({
+    boards,
+    store,
+    engine: engineSettings,
+    anonymous: config.anonymous,
+    maxSubscribers: config.maxSubscribers,
+    observer: { error: (error) => observer.error?.(error) },
+  });
+  if (boards.length > 0 && !config.anonymous) {
+    logger.warn(
+      `boards ${boards.map((b) => b.name).join(', ')} answer 403: they are public pages and this hub refuses anonymous subscribers; start it with --anonymous to show them`,
+    );
+  }
   const time = createStream({
     replay: 1000,
     heartbeat: config.heartbeat,
@@ -119,6 +147,7 @@ export function createAndonServer(
     '/': 'index.html',
     '/assets/home.js': 'home.js',
     '/assets/andon.css': 'andon.css',
+    '/assets/board.css': 'board.css',
     '/favicon.svg': 'favicon.svg',
     [`${HUB_PATH}/ui/`]: 'ui/index.html',
     [`${HUB_PATH}/ui/ui.js`]: 'ui/ui.js',
@@ -170,6 +199,8 @@ export function createAndonServer(
         uptime: Math.round((Date.now() - started) / 1000),
         subscribers: hub.engine.size,
         store: { kind: config.store.kind, ok: health.ok, detail: health.detail },
+        // A source whose database is away shows here, but the hub still serves: the status stays 200.
+        sources: Object.fromEntries(sources.map((source) => [source.name, source.health()])),
       });
       // Not ready while the store cannot take publishes: a load balancer should send them elsewhere.
       res.writeHead(health.ok ? 200 : 503, {
@@ -185,6 +216,7 @@ export function createAndonServer(
       return;
     }
     res.setHeader('Link', HUB_LINK);
+    if (boardRoutes.handle(req, res, path, query)) return;
     if (!pages.serve(path, req, res)) {
       refuse(res, 404, `Nothing is served at ${path}; try /, /time or ${HUB_PATH}.`);
     }
@@ -200,6 +232,7 @@ export function createAndonServer(
     hub,
     metrics,
     logger,
+    sources,
     url() {
       const address = http.address() as AddressInfo | null;
       if (address === null) throw new Error('The server is not listening.');
@@ -212,14 +245,17 @@ export function createAndonServer(
         http.listen(config.port, config.host, () => {
           http.off('error', reject);
           stopClock = startClock(time, { interval: config.timeInterval });
+          for (const source of sources) source.start(hub.publish);
           resolve(this.url());
         });
       });
     },
     async close() {
       stopClock?.();
+      // Sources stop first: nothing may publish into a closing store.
+      await Promise.all(sources.map((source) => source.stop()));
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      await Promise.all([time.close(), hub.close()]);
+      await Promise.all([time.close(), hub.close(), boardRoutes.close()]);
       http.closeIdleConnections();
       const grace = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;

@@ -71,6 +71,19 @@ export interface SqliteStoreOptions {
 export const PRUNE_CHUNK = 2000;
 /** Rows a read scans at most before it returns a page (the caller reads on from `through`). */
 export const READ_SCAN_LIMIT = 10_000;
+/** While writes fail, `health()` checks at most this often (in ms) whether they work again. */
+export const HEALTH_RECHECK_MS = 1000;
+
+// The statements replay depends on, exported so sqlite-plan.test.ts can check
+// their query plans: each must be an index or primary-key search, never a scan.
+/** Events after a position (reads, and polling for other processes' events). */
+export const READ_AFTER_SQL = 'SELECT * FROM events WHERE position > ? ORDER BY position';
+/** Events between two positions, both excluded (other processes' events before our own). */
+export const READ_RANGE_SQL =
+  'SELECT * FROM events WHERE position > ? AND position < ? ORDER BY position';
+/** The position of an id (its latest, should a publisher reuse one). */
+export const RESOLVE_ID_SQL =
+  'SELECT position FROM events WHERE id = ? ORDER BY position DESC LIMIT 1';
 
 interface Pending {
   readonly drafts: readonly EventDraft[];
@@ -108,6 +121,9 @@ class SqliteStore implements Store {
   #pruning: Promise<number> | undefined;
   #closed = false;
   #lastWriteError: string | undefined;
+  /** Free pages (to the size limit) when a write failed for want of room; undefined otherwise. */
+  #roomAtFailure: number | undefined;
+  #recheckedAt = 0;
 
   constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.#db = db;
@@ -122,13 +138,9 @@ class SqliteStore implements Store {
            type = excluded.type, data = excluded.data, retry = excluded.retry, topics = excluded.topics,
            private = excluded.private, key = excluded.key, time = excluded.time`,
       ),
-      after: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position'),
-      range: db.prepare(
-        'SELECT * FROM events WHERE position > ? AND position < ? ORDER BY position',
-      ),
-      resolve: db.prepare(
-        'SELECT position FROM events WHERE id = ? ORDER BY position DESC LIMIT 1',
-      ),
+      after: db.prepare(READ_AFTER_SQL),
+      range: db.prepare(READ_RANGE_SQL),
+      resolve: db.prepare(RESOLVE_ID_SQL),
       head: db.prepare('SELECT position, id FROM events ORDER BY position DESC LIMIT 1'),
       retained: db.prepare('SELECT * FROM retained ORDER BY position'),
       meta: db.prepare('SELECT value FROM andon_meta WHERE key = ?'),
@@ -157,6 +169,7 @@ class SqliteStore implements Store {
 
   health(): { ok: boolean; detail: string } {
     if (this.#closed) return { ok: false, detail: 'closed' };
+    if (this.#lastWriteError !== undefined) this.#recheck();
     return this.#lastWriteError === undefined
       ? { ok: true, detail: 'sqlite: writing' }
       : { ok: false, detail: this.#lastWriteError };
@@ -201,12 +214,46 @@ class SqliteStore implements Store {
     } catch (error) {
       const refusal = unavailable('write', error);
       this.#lastWriteError = refusal.message;
+      this.#roomAtFailure =
+        (error as { code?: string }).code === 'SQLITE_FULL' ? this.#room() : undefined;
       for (const pending of batch) pending.reject(refusal);
       return;
     }
     this.#lastWriteError = undefined;
     this.#feed(results.flat());
     for (const [i, pending] of batch.entries()) pending.resolve(results[i]!);
+  }
+
+  /**
+   * Clears the write error once writing works again, without waiting for a
+   * publish: a load balancer reading `/healthz` sends none to a degraded hub.
+   * The probe commits one small row. A full database must also have more room
+   * than when the write failed (pruning freed pages), since the probe fits
+   * where an event did not.
+   */
+  #recheck(): void {
+    const now = Date.now();
+    if (now - this.#recheckedAt < HEALTH_RECHECK_MS) return;
+    this.#recheckedAt = now;
+    try {
+      this.#s.setMeta.run('health_probe', String(now));
+      if (this.#roomAtFailure !== undefined && (this.#room() ?? 0) <= this.#roomAtFailure) return;
+    } catch {
+      // Still failing: keep the error that refused a publish, it says why.
+      return;
+    }
+    this.#lastWriteError = undefined;
+    this.#roomAtFailure = undefined;
+  }
+
+  /** Pages the database may still use (up to its size limit, plus its free list); undefined if unknown. */
+  #room(): number | undefined {
+    const pragma = (name: string) => this.#db.pragma(name, { simple: true }) as number;
+    try {
+      return pragma('max_page_count') - pragma('page_count') + pragma('freelist_count');
+    } catch {
+      return undefined;
+    }
   }
 
   /** Feeds listeners `own` events, after any that other processes committed before them. */

@@ -3,6 +3,9 @@
  * tests: settings default to a hub with one HS256 key, overridable per test,
  * plus helpers to sign tokens and publish.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseServeArgs, type ServeConfig } from '../../src/cli/settings.js';
 import { signToken } from '../../src/mercure/auth.js';
 import { createLogger } from '../../src/server/logger.js';
@@ -34,21 +37,50 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
+/** Options of {@link startHub} beyond flags. */
+export interface TestHubOptions {
+  /**
+   * A config file's content (e.g. `{ boards: {...} }`), written to a
+   * temporary JSON file passed with `--config` and removed on close.
+   */
+  readonly config?: Record<string, unknown>;
+}
+
+/** Writes `config` to a fresh temporary JSON file; returns its path and a function removing it. */
+export function writeTestConfig(config: Record<string, unknown>): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'andon-config-'));
+  const path = join(dir, 'andon.json');
+  writeFileSync(path, JSON.stringify(config));
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 /**
  * Starts a hub configured by `andon serve` flags (`args`), on port 0, silent,
  * with {@link TEST_KEY} unless `args` set keys themselves.
  */
-export async function startHub(args: readonly string[] = []): Promise<TestHub> {
+export async function startHub(
+  args: readonly string[] = [],
+  options: TestHubOptions = {},
+): Promise<TestHub> {
+  const file = options.config === undefined ? undefined : writeTestConfig(options.config);
+  const configArgs = file === undefined ? [] : ['--config', file.path];
   const command = parseServeArgs(
-    ['--host', '127.0.0.1', '--port', '0', '--jwt-key', TEST_KEY, ...args],
+    ['--host', '127.0.0.1', '--port', '0', '--jwt-key', TEST_KEY, ...configArgs, ...args],
     {
       ANDON_LOG_LEVEL: process.env.ANDON_TEST_LOG_LEVEL ?? 'silent',
     },
   );
   if (command.help) throw new Error('unexpected --help');
   const { config } = command;
-  const server = createAndonServer(config, createLogger(config.logLevel));
-  const base = await server.listen();
+  let server: AndonServer;
+  let base: string;
+  try {
+    server = createAndonServer(config, createLogger(config.logLevel));
+    base = await server.listen();
+  } finally {
+    // Read once at start: the file is not needed past it.
+    file?.remove();
+  }
   const hubUrl = `${base}/.well-known/mercure`;
   return {
     server,

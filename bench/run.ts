@@ -1,0 +1,111 @@
+/**
+ * The benchmark runner: `node --import tsx bench/run.ts [--full] [--only a,b] [--dir path]`.
+ *
+ * Runs the scenarios one after the other (never in parallel: they would
+ * share two cores and measure each other), prints their tables, and writes
+ * the results as JSON and markdown under `bench/results/`: `quick.*` or
+ * `full.*`, suffixed with the scenario names when `--only` picked some.
+ * Every scenario stops by itself; quick mode takes well under three minutes.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { describeMachine, machineTable } from './lib/machine.js';
+import { type RunReport, type ScenarioReport, writeResults } from './lib/results.js';
+import type { Scenario } from './lib/scenario.js';
+import { createScratch, REPO_ROOT } from './lib/scratch.js';
+import { formatDuration, formatText } from './lib/table.js';
+import { storeCommit } from './scenarios/store-commit.js';
+import { storeReplay } from './scenarios/store-replay.js';
+
+/** Share of the CPU busy with other work before a run above which the figures are suspect. */
+const BUSY_LIMIT = 0.2;
+
+/** Every scenario, in the order a full run takes them. */
+const SCENARIOS: readonly Scenario[] = [storeCommit, storeReplay];
+
+const USAGE = `Usage: node --import tsx bench/run.ts [--full] [--only name,name] [--dir path]
+  --full   longer runs and full data sizes (default: quick mode)
+  --only   run only these scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
+  --dir    where to put database files (default: the temp directory if it is on
+           the repository's disk and not tmpfs, else bench/.scratch)`;
+
+function parse(): { full: boolean; only: Scenario[] | undefined; dir: string | undefined } {
+  const { values } = parseArgs({
+    options: {
+      full: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      dir: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  let only: Scenario[] | undefined;
+  if (values.only !== undefined) {
+    only = values.only.split(',').map((name) => {
+      const scenario = SCENARIOS.find((s) => s.name === name.trim());
+      if (scenario === undefined) throw new Error(`Unknown scenario "${name}".\n${USAGE}`);
+      return scenario;
+    });
+  }
+  return { full: values.full, only, dir: values.dir };
+}
+
+async function main(): Promise<void> {
+  const options = parse();
+  const mode = options.full ? 'full' : 'quick';
+  const scenarios = options.only ?? SCENARIOS;
+  const scratch = createScratch(options.dir);
+  const log = (line: string) => process.stderr.write(`  ${line}\n`);
+  const machine = await describeMachine(scratch.dir);
+  const startedAt = new Date();
+  console.log(formatText(machineTable(machine)));
+  console.log(`\nDatabase files in ${scratch.dir} (${scratch.reason}).`);
+  const warnings: string[] = [];
+  if (machine.busyBefore > BUSY_LIMIT) {
+    warnings.push(
+      `other work kept the CPU ${Math.round(machine.busyBefore * 100)}% busy just before the run: figures may be low and noisy.`,
+    );
+  }
+  for (const warning of warnings) console.log(`Warning: ${warning}`);
+  const reports: ScenarioReport[] = [];
+  try {
+    for (const scenario of scenarios) {
+      console.log(`\n== ${scenario.title} (${scenario.name}, ${mode})`);
+      const start = performance.now();
+      const result = await scenario.run({ full: options.full, scratch: scratch.dir, log });
+      const durationMs = performance.now() - start;
+      for (const table of result.tables) console.log(`\n${formatText(table)}`);
+      for (const note of result.notes) console.log(`- ${note}`);
+      console.log(`(${formatDuration(durationMs)})`);
+      reports.push({
+        name: scenario.name,
+        title: scenario.title,
+        description: scenario.description,
+        durationMs,
+        ...result,
+      });
+    }
+  } finally {
+    scratch.remove();
+  }
+  const argv = process.argv.slice(2).join(' ');
+  const report: RunReport = {
+    mode,
+    command: `node --import tsx bench/run.ts${argv === '' ? '' : ` ${argv}`}`,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    machine,
+    warnings,
+    scratch: { dir: scratch.dir, reason: scratch.reason },
+    scenarios: reports,
+  };
+  const name =
+    options.only === undefined ? mode : `${mode}-${scenarios.map((s) => s.name).join('-')}`;
+  const written = writeResults(fileURLToPath(new URL('results/', import.meta.url)), name, report);
+  console.log(`\nResults: ${written.map((path) => path.replace(REPO_ROOT, '')).join(', ')}`);
+}
+
+await main();
