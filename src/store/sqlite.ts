@@ -145,11 +145,12 @@ class SqliteStore implements Store {
       retained: db.prepare('SELECT * FROM retained ORDER BY position'),
       meta: db.prepare('SELECT value FROM andon_meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO andon_meta (key, value) VALUES (?, ?)'),
+      // Both use an index: pruning costs the rows it removes, not the history it keeps.
+      firstSince: db.prepare('SELECT position FROM events WHERE time >= ? ORDER BY time LIMIT 1'),
       pruneSelect: db.prepare(
-        'SELECT position, id FROM events WHERE position <= ? OR time < ? ORDER BY position LIMIT ?',
+        'SELECT position, id FROM events WHERE position <= ? ORDER BY position LIMIT ?',
       ),
       pruneDelete: db.prepare('DELETE FROM events WHERE position <= ?'),
-      nth: db.prepare('SELECT position FROM events ORDER BY position DESC LIMIT 1 OFFSET ?'),
       retainedCount: db.prepare('SELECT count(*) AS n FROM retained'),
       retainedTrim: db.prepare(
         'DELETE FROM retained WHERE topic IN (SELECT topic FROM retained ORDER BY position LIMIT ?)',
@@ -361,12 +362,18 @@ class SqliteStore implements Store {
   async #pruneChunks(now: number): Promise<number> {
     let removed = 0;
     const { maxEvents, maxAgeMs } = this.#retention;
-    const beyondCount =
-      (this.#s.nth.get(maxEvents) as { position: number } | undefined)?.position ?? 0;
-    const cutoff = maxAgeMs > 0 ? now - maxAgeMs : Number.NEGATIVE_INFINITY;
+    const head = this.#s.head.get() as StoreHead | undefined;
+    if (head === undefined) return 0;
+    // Positions are consecutive (one writer at a time; a failed transaction
+    // may skip a few), so the count bound is a position bound.
+    let through = head.position - maxEvents;
+    if (maxAgeMs > 0) {
+      const young = this.#s.firstSince.get(now - maxAgeMs) as { position: number } | undefined;
+      through = Math.max(through, young === undefined ? head.position : young.position - 1);
+    }
     for (;;) {
       if (this.#closed) return removed;
-      const rows = this.#s.pruneSelect.all(beyondCount, cutoff, PRUNE_CHUNK) as {
+      const rows = this.#s.pruneSelect.all(through, PRUNE_CHUNK) as {
         position: number;
         id: string;
       }[];
