@@ -6,34 +6,26 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine, type EngineSettings } from '../engine/engine.js';
-import type { StoredEvent } from '../engine/event.js';
 import { AndonError } from '../errors.js';
 import { compileCors } from '../sse/cors.js';
 import type { Store } from '../store/store.js';
+import { cachedVerifier } from './auth/cache.js';
 import { createVerifier } from './auth.js';
 import type { HubContext, HubObserver, HubSettings } from './context.js';
 import { ExpiryWheel } from './expiry.js';
+import { type LocalUpdate, publishLocal } from './local-publish.js';
 import { handlePublish } from './publish.js';
 import { RateLimiter } from './rate-limit.js';
 import { sendRefusal } from './refusal.js';
 import { handleSubscribe } from './subscribe.js';
 import { ActiveSubscriptions, SUBSCRIPTIONS_PATH } from './subscriptions.js';
 import { SelectorCache } from './topic-selector.js';
-import { generateUpdateId } from './uuid.js';
 
 /** The hub's URL path, fixed by the protocol. */
 export const HUB_PATH = '/.well-known/mercure';
 
-/** An update published from inside the process. */
-export interface LocalUpdate {
-  /** The canonical topic first, then alternates. */
-  readonly topics: readonly string[];
-  readonly data: string;
-  /** Default: a generated `urn:uuid:` id. */
-  readonly id?: string;
-  readonly type?: string;
-  readonly private?: boolean;
-}
+/** An update published from inside the process (defined with {@link publishLocal}). */
+export type { LocalUpdate } from './local-publish.js';
 
 /** What {@link createHub} needs. */
 export interface HubOptions {
@@ -72,15 +64,20 @@ export function createHub(options: HubOptions): Hub {
     settings,
     store,
     engine,
-    publishers: createVerifier(
-      settings.publisherKey,
-      'publisher',
-      '--publisher-jwt-key, --jwt-key, --publisher-jwks-url or MERCURE_PUBLISHER_JWT_KEY',
+    // Tokens come back on every publish and reconnection: verify each once, then cache.
+    publishers: cachedVerifier(
+      createVerifier(
+        settings.publisherKey,
+        'publisher',
+        '--publisher-jwt-key, --jwt-key, --publisher-jwks-url or MERCURE_PUBLISHER_JWT_KEY',
+      ),
     ),
-    subscribers: createVerifier(
-      settings.subscriberKey,
-      'subscriber',
-      '--subscriber-jwt-key, --jwt-key, --subscriber-jwks-url or MERCURE_SUBSCRIBER_JWT_KEY',
+    subscribers: cachedVerifier(
+      createVerifier(
+        settings.subscriberKey,
+        'subscriber',
+        '--subscriber-jwt-key, --jwt-key, --subscriber-jwks-url or MERCURE_SUBSCRIBER_JWT_KEY',
+      ),
     ),
     selectors: new SelectorCache(),
     expiry: new ExpiryWheel<() => void>((expire) => expire()),
@@ -154,33 +151,8 @@ export function createHub(options: HubOptions): Hub {
     return headers;
   };
 
-  const publish = async (update: LocalUpdate): Promise<string> => {
-    const id = update.id ?? generateUpdateId();
-    let stored: StoredEvent[];
-    try {
-      stored = await store.append([
-        {
-          id,
-          type: update.type,
-          data: update.data,
-          topics: update.topics,
-          private: update.private,
-          key: update.topics[0],
-        },
-      ]);
-    } catch (error) {
-      if (error instanceof AndonError) throw error;
-      throw new AndonError(
-        'ANDON_STORE_UNAVAILABLE',
-        `The update was not stored: ${String(error)}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    for (const event of stored) observer.published?.(event);
-    return id;
-  };
+  const publish = (update: LocalUpdate): Promise<string> =>
+    publishLocal(store, update, (event) => observer.published?.(event));
 
   return {
     engine,

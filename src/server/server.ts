@@ -50,6 +50,13 @@ export const SHUTDOWN_GRACE_MS = 2000;
 /** The time endpoint: `{"now": <ms since the epoch>}`, for pages' clock-offset estimates. */
 export const NOW_PATH = '/now';
 
+/**
+ * Connections the kernel may queue before the server accepts them. Node's
+ * default (511) overflows when thousands of screens reconnect at once after a
+ * restart, and the kernel then resets them; Linux caps it at somaxconn (4096).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** The discovery header on the hub's own pages (draft-07 "Discovery"). */
 export const HUB_LINK = `<${HUB_PATH}>; rel="mercure"`;
 
@@ -75,21 +82,49 @@ export interface AndonServer {
   close(): Promise<void>;
 }
 
+/** How a server runs beyond its settings: as one worker of `andon serve --workers`. */
+export interface ServerOptions {
+  /**
+   * The store to serve from; the server closes it on close. Default: the one
+   * `config` names, opened by {@link openStore}.
+   */
+  readonly store?: Store;
+  /**
+   * The sources, started by `listen` and stopped by `close`. Default: those
+   * `config` names. A worker gets stand-ins reporting the health of the
+   * primary's sources (the primary runs them, once for every worker).
+   */
+  readonly sources?: readonly Source[];
+  /** This process's node:cluster worker id: sent as `X-Andon-Worker`, shown by `/healthz`. */
+  readonly worker?: number;
+}
+
+/** The response header naming the worker that answered, under `andon serve --workers`. */
+export const WORKER_HEADER = 'X-Andon-Worker';
+
+/** The base URL of a listening address, `localhost` for the wildcard addresses. */
+export function baseUrl(address: { address: string; port: number }): string {
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${address.port}`;
+}
+
 /** Builds the server (not yet listening). Throws `ANDON_INVALID_SETTING` for a bad key. */
 export function createAndonServer(
   config: ServeConfig,
   logger: Logger = createLogger(config.logLevel),
+  options: ServerOptions = {},
 ): AndonServer {
   const metrics = createMetrics();
   const observer = createObserver(logger, metrics);
   // Validated before the store opens: a bad source entry stops the start with nothing to undo.
-  const sources = createSources(config, logger);
+  const sources = options.sources ?? createSources(config, logger);
   // Boards too: a mistake in one names the board and the field before anything starts.
   const boards = withBoards(
     parseBoards(config.boards, config.configFile ?? 'the config file'),
     config.demo ? [demoBoard()] : [],
   );
-  const store = openStore(config);
+  const store = options.store ?? openStore(config);
+  const worker = options.worker === undefined ? undefined : String(options.worker);
   const engineSettings = {
     heartbeat: config.heartbeat,
     retry: config.retry,
@@ -159,6 +194,8 @@ export function createAndonServer(
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    // Per-worker state (subscribers, /metrics) needs to say whose it is.
+    if (worker !== undefined) res.setHeader(WORKER_HEADER, worker);
     if (path === '/time') {
       time.serve(req, res);
       return;
@@ -197,6 +234,9 @@ export function createAndonServer(
       const body = JSON.stringify({
         status: health.ok ? 'ok' : 'degraded',
         uptime: Math.round((Date.now() - started) / 1000),
+        pid: process.pid,
+        // Under --workers, the figures below are this worker's: each holds its own subscribers.
+        ...(options.worker === undefined ? {} : { worker: options.worker }),
         subscribers: hub.engine.size,
         store: { kind: config.store.kind, ok: health.ok, detail: health.detail },
         // A source whose database is away shows here, but the hub still serves: the status stays 200.
@@ -236,13 +276,12 @@ export function createAndonServer(
     url() {
       const address = http.address() as AddressInfo | null;
       if (address === null) throw new Error('The server is not listening.');
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${address.port}`;
+      return baseUrl(address);
     },
     listen() {
       return new Promise((resolve, reject) => {
         http.once('error', reject);
-        http.listen(config.port, config.host, () => {
+        http.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
           http.off('error', reject);
           stopClock = startClock(time, { interval: config.timeInterval });
           for (const source of sources) source.start(hub.publish);
