@@ -9,19 +9,36 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { describeMachine, machineTable } from './lib/machine.js';
+import { describeMachine, machineTable, watchOtherCpu } from './lib/machine.js';
 import { type RunReport, type ScenarioReport, writeResults } from './lib/results.js';
 import type { Scenario } from './lib/scenario.js';
 import { createScratch, REPO_ROOT } from './lib/scratch.js';
 import { formatDuration, formatText } from './lib/table.js';
+import { fanout } from './scenarios/fanout.js';
+import { idleRss } from './scenarios/idle-rss.js';
+import { latency } from './scenarios/latency.js';
+import { manyTopics } from './scenarios/many-topics.js';
+import { publish } from './scenarios/publish.js';
+import { reconnectStorm } from './scenarios/reconnect-storm.js';
 import { storeCommit } from './scenarios/store-commit.js';
 import { storeReplay } from './scenarios/store-replay.js';
+import { workers } from './scenarios/workers.js';
 
-/** Share of the CPU busy with other work before a run above which the figures are suspect. */
+/** Share of the CPU other processes may use, before or during a run, before its figures are suspect. */
 const BUSY_LIMIT = 0.2;
 
 /** Every scenario, in the order a full run takes them. */
-const SCENARIOS: readonly Scenario[] = [storeCommit, storeReplay];
+const SCENARIOS: readonly Scenario[] = [
+  storeCommit,
+  storeReplay,
+  fanout,
+  latency,
+  idleRss,
+  workers,
+  publish,
+  reconnectStorm,
+  manyTopics,
+];
 
 const USAGE = `Usage: node --import tsx bench/run.ts [--full] [--only name,name] [--dir path]
   --full   longer runs and full data sizes (default: quick mode)
@@ -66,7 +83,7 @@ async function main(): Promise<void> {
   const warnings: string[] = [];
   if (machine.busyBefore > BUSY_LIMIT) {
     warnings.push(
-      `other work kept the CPU ${Math.round(machine.busyBefore * 100)}% busy just before the run: figures may be low and noisy.`,
+      `other processes used ${Math.round(machine.busyBefore * 100)}% of the CPU just before the run: figures may be low and noisy.`,
     );
   }
   for (const warning of warnings) console.log(`Warning: ${warning}`);
@@ -75,16 +92,24 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       console.log(`\n== ${scenario.title} (${scenario.name}, ${mode})`);
       const start = performance.now();
+      const other = watchOtherCpu();
       const result = await scenario.run({ full: options.full, scratch: scratch.dir, log });
+      const otherCpu = other();
       const durationMs = performance.now() - start;
       for (const table of result.tables) console.log(`\n${formatText(table)}`);
       for (const note of result.notes) console.log(`- ${note}`);
-      console.log(`(${formatDuration(durationMs)})`);
+      const share = `${Math.round(otherCpu * 100)}%`;
+      console.log(`(${formatDuration(durationMs)}; other processes used ${share} of the CPU)`);
+      if (otherCpu > BUSY_LIMIT) {
+        warnings.push(`other processes used ${share} of the CPU during ${scenario.name}.`);
+        console.log(`Warning: ${warnings[warnings.length - 1]}`);
+      }
       reports.push({
         name: scenario.name,
         title: scenario.title,
         description: scenario.description,
         durationMs,
+        otherCpu,
         ...result,
       });
     }

@@ -31,7 +31,7 @@ export interface MachineInfo {
   readonly freeRamBytes: number;
   /** Load averages over 1, 5 and 15 minutes when the run started (they include earlier runs). */
   readonly loadAverage: readonly number[];
-  /** Share of all cores busy with other work just before the run (0 to 1): it skews the figures. */
+  /** Share of the CPU (0 to 1) other processes used in the second before the run. */
   readonly busyBefore: number;
   readonly os: string;
   readonly node: string;
@@ -86,21 +86,42 @@ function packageVersion(name: string): string {
 /** How long the CPU is watched before a run to see whether other work is using it, in ms. */
 const BUSY_SAMPLE_MS = 1_000;
 
-/** The share of all cores' time spent busy over `ms` while this process waits. */
-async function busyShare(ms: number): Promise<number> {
-  const total = () =>
-    cpus().reduce(
-      (sum, cpu) => {
-        const { idle, user, nice, sys, irq } = cpu.times;
-        return { idle: sum.idle + idle, all: sum.all + idle + user + nice + sys + irq };
-      },
-      { idle: 0, all: 0 },
-    );
-  const before = total();
+/** Time all cores spent idle and in all, in ms, since boot. */
+function cpuTotals(): { idle: number; all: number } {
+  let idle = 0;
+  let all = 0;
+  for (const cpu of cpus()) {
+    const { user, nice, sys, irq } = cpu.times;
+    idle += cpu.times.idle;
+    all += cpu.times.idle + user + nice + sys + irq;
+  }
+  return { idle, all };
+}
+
+/**
+ * Starts watching the CPU; the function returned gives the share of all
+ * cores' time (0 to 1) that other processes used since: the machine's busy
+ * time less this process's own. Benchmarks share the machine with whatever
+ * else runs, and a figure taken while it was busy must say so.
+ */
+export function watchOtherCpu(): () => number {
+  const before = cpuTotals();
+  const own = process.cpuUsage();
+  return () => {
+    const after = cpuTotals();
+    const all = after.all - before.all;
+    const busy = all - (after.idle - before.idle);
+    const used = process.cpuUsage(own);
+    const mine = (used.user + used.system) / 1000;
+    return all > 0 ? Math.min(1, Math.max(0, (busy - mine) / all)) : 0;
+  };
+}
+
+/** The share of the CPU other processes used over `ms`. */
+async function otherCpuOver(ms: number): Promise<number> {
+  const other = watchOtherCpu();
   await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = total();
-  const all = after.all - before.all;
-  return all > 0 ? 1 - (after.idle - before.idle) / all : 0;
+  return other();
 }
 
 /** Describes this machine, and the disk under `dataDir`. */
@@ -115,7 +136,7 @@ export async function describeMachine(dataDir: string): Promise<MachineInfo> {
     ramBytes: totalmem(),
     freeRamBytes: freemem(),
     loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
-    busyBefore: await busyShare(BUSY_SAMPLE_MS),
+    busyBefore: await otherCpuOver(BUSY_SAMPLE_MS),
     os: `${platform()} ${release()} ${arch()}`,
     node: process.version,
     sqlite,
@@ -136,7 +157,7 @@ export function machineTable(machine: MachineInfo): Table {
       ['RAM', `${formatBytes(machine.ramBytes)} (${formatBytes(machine.freeRamBytes)} free)`],
       [
         'Load at start',
-        `${machine.loadAverage.join(', ')} (1, 5, 15 min); CPU ${Math.round(machine.busyBefore * 100)}% busy in the second before`,
+        `${machine.loadAverage.join(', ')} (1, 5, 15 min); other processes used ${Math.round(machine.busyBefore * 100)}% of the CPU in the second before`,
       ],
       ['OS', machine.os],
       ['Node.js', machine.node],

@@ -17,6 +17,8 @@ export interface ScenarioReport extends ScenarioResult {
   readonly title: string;
   readonly description: string;
   readonly durationMs: number;
+  /** Share of the CPU (0 to 1) other processes used while it ran: above a few percent, figures suffer. */
+  readonly otherCpu: number;
 }
 
 /** A whole run. */
@@ -47,7 +49,10 @@ export function toMarkdown(report: RunReport): string {
   ];
   for (const scenario of report.scenarios) {
     parts.push('', `## ${scenario.title}`, '', scenario.description);
-    parts.push('', `\`${scenario.name}\`, ${formatDuration(scenario.durationMs)}.`);
+    parts.push(
+      '',
+      `\`${scenario.name}\`, ${formatDuration(scenario.durationMs)}; other processes used ${Math.round(scenario.otherCpu * 100)}% of the CPU meanwhile.`,
+    );
     for (const table of scenario.tables) parts.push('', formatMarkdown(table));
     if (scenario.notes.length > 0) {
       parts.push('', ...scenario.notes.map((note) => `- ${note}`));

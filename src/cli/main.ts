@@ -1,13 +1,19 @@
 /**
  * The `andon` command. `andon serve` runs the server until SIGTERM or SIGINT,
  * then ends every stream with a jittered retry (screens come back to the
- * next process on their own) and exits. `andon token` and `andon publish`
- * talk to a hub from a shell.
+ * next process on their own) and exits. With `--workers N` the same command
+ * is the primary of N node:cluster workers (`server/primary.ts`), and each
+ * worker runs it again as a worker (`server/worker.ts`). `andon token` and
+ * `andon publish` talk to a hub from a shell.
  */
+import cluster from 'node:cluster';
+import type { Logger } from 'pino';
 import { isAndonError } from '../errors.js';
 import { createLogger } from '../server/logger.js';
+import { runPrimary } from '../server/primary.js';
 import { createAndonServer } from '../server/server.js';
-import { parseServeArgs, SERVE_USAGE } from './settings.js';
+import { runWorker } from '../server/worker.js';
+import { parseServeArgs, SERVE_USAGE, type ServeConfig } from './settings.js';
 import { runPublish, runToken } from './token.js';
 
 /** The development key of the Mercure ecosystem (and of config/demo.yaml): public, so never safe. */
@@ -20,6 +26,22 @@ Commands:
   token      print a signed token for this hub (andon token --help)
   publish    publish an update to a hub (andon publish --help)`;
 
+/** Warnings worth one line at start (once, from the primary when there are workers). */
+function warnAboutSettings(config: ServeConfig, logger: Logger): void {
+  if (config.publisherKey === undefined) {
+    logger.warn(
+      'no publisher key configured (--jwt-key or MERCURE_PUBLISHER_JWT_KEY): publishing is refused',
+    );
+  }
+  if ([config.publisherKey?.key, config.subscriberKey?.key].includes(WELL_KNOWN_DEMO_KEY)) {
+    logger.warn(
+      'the JWT key is the well-known demo key: anyone can forge tokens; never use it in production',
+    );
+  }
+  if (config.anonymous)
+    logger.info('anonymous subscribers accepted (--anonymous): they receive public updates');
+}
+
 async function serve(args: readonly string[]): Promise<number> {
   const command = parseServeArgs(args, process.env);
   if (command.help) {
@@ -28,6 +50,20 @@ async function serve(args: readonly string[]): Promise<number> {
   }
   const { config } = command;
   const logger = createLogger(config.logLevel);
+  if (config.workers > 1) {
+    if (cluster.isWorker) {
+      try {
+        return await runWorker(config, logger);
+      } finally {
+        // The IPC channel would keep the worker alive after its server closed.
+        // (Through the worker, not process.disconnect(): node:cluster takes
+        // that for a lost primary and exits at once with code 0.)
+        cluster.worker?.disconnect();
+      }
+    }
+    warnAboutSettings(config, logger);
+    return runPrimary(config, logger);
+  }
   const server = createAndonServer(config, logger);
   const url = await server.listen();
   logger.info(
@@ -41,18 +77,7 @@ async function serve(args: readonly string[]): Promise<number> {
     },
     `andon: serving on ${url}`,
   );
-  if (config.publisherKey === undefined) {
-    logger.warn(
-      'no publisher key configured (--jwt-key or MERCURE_PUBLISHER_JWT_KEY): publishing is refused',
-    );
-  }
-  if ([config.publisherKey?.key, config.subscriberKey?.key].includes(WELL_KNOWN_DEMO_KEY)) {
-    logger.warn(
-      'the JWT key is the well-known demo key: anyone can forge tokens; never use it in production',
-    );
-  }
-  if (config.anonymous)
-    logger.info('anonymous subscribers accepted (--anonymous): they receive public updates');
+  warnAboutSettings(config, logger);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ event: 'stop', signal }, `andon: ${signal} received, closing streams`);

@@ -33,6 +33,8 @@ export interface SettingSpec {
   readonly help: string;
   /** Smallest value for counts. */
   readonly min?: number;
+  /** Largest value for counts. */
+  readonly max?: number;
 }
 
 /** JWT algorithms the hub verifies (defined with the verifier). */
@@ -40,6 +42,9 @@ export { JWT_ALGORITHMS } from '../mercure/auth.js';
 
 /** Log levels, as pino names them. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Most `--workers`: more processes than this only share the same cores and memory. */
+export const MAX_WORKERS = 64;
 
 /** The settings of `andon serve`. */
 export const SERVE_SETTINGS: readonly SettingSpec[] = [
@@ -100,6 +105,16 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     kind: 'size',
     default: '0',
     help: 'SQLite: largest database size (publishes get 503 past it); 0 is no limit',
+  },
+  {
+    key: 'workers',
+    flag: 'workers',
+    env: ['ANDON_WORKERS'],
+    kind: 'count',
+    default: '1',
+    help: 'processes serving (node:cluster); each holds its own subscribers, up to --max-subscribers',
+    min: 1,
+    max: MAX_WORKERS,
   },
   {
     key: 'timeInterval',
@@ -252,7 +267,7 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     env: ['ANDON_MAX_SUBSCRIBERS'],
     kind: 'count',
     default: undefined,
-    help: 'most concurrent subscribers (503 past it); default: what the open-files limit allows',
+    help: 'most concurrent subscribers per worker (503 past it); default: what the open-files limit allows',
     min: 1,
   },
   {

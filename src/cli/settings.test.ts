@@ -98,6 +98,20 @@ describe('andon serve settings', () => {
     );
   });
 
+  it('reads --workers, ANDON_WORKERS and the workers key: 1 by default, 1 to 64', () => {
+    expect(settings([]).workers).toBe(1);
+    expect(settings(['--workers', '4']).workers).toBe(4);
+    expect(settings([], { ANDON_WORKERS: '2' }).workers).toBe(2);
+    const dir = mkdtempSync(join(tmpdir(), 'andon-config-'));
+    const json = join(dir, 'andon.json');
+    writeFileSync(json, JSON.stringify({ workers: 3 }));
+    expect(settings(['--config', json]).workers).toBe(3);
+    expect(refusal(() => settings(['--workers', '0']))).toMatch(
+      /^--workers: "0" is not a whole number from 1 to 64/,
+    );
+    expect(refusal(() => settings([], { ANDON_WORKERS: '65' }))).toMatch(/^ANDON_WORKERS: "65"/);
+  });
+
   it('answers --help', () => {
     expect(parseServeArgs(['--help'], {})).toEqual({ help: true });
   });

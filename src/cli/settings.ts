@@ -24,6 +24,8 @@ export interface ServeConfig {
   readonly port: number;
   readonly host: string;
   readonly store: StoreSpec;
+  /** Processes serving: 1 serves in this process; more fork node:cluster workers. */
+  readonly workers: number;
   readonly durability: (typeof DURABILITIES)[number];
   readonly retentionEvents: number;
   readonly retentionAge: number;
@@ -100,7 +102,7 @@ function readValue(spec: SettingSpec, label: string, raw: unknown): unknown {
     case 'count': {
       const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
       const min = spec.min ?? 0;
-      const max = spec.kind === 'port' ? 65535 : 100_000_000;
+      const max = spec.max ?? (spec.kind === 'port' ? 65535 : 100_000_000);
       if (!Number.isSafeInteger(value) || value < min || value > max) {
         throw invalid(label, `"${text}" is not a whole number from ${min} to ${max}.`);
       }
@@ -225,6 +227,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
       port: values.port as number,
       host: values.host as string,
       store: values.store as StoreSpec,
+      workers: values.workers as number,
       durability: values.durability as ServeConfig['durability'],
       retentionEvents: values.retentionEvents as number,
       retentionAge: values.retentionAge as number,

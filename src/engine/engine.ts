@@ -6,15 +6,20 @@
  * through one path. Events arriving in one tick are gathered and flushed once
  * (`setImmediate`): a subscriber that receives the whole batch gets one
  * buffer shared with every other such subscriber, in one write.
+ *
+ * Subscribers that select exact topics are indexed by topic (see
+ * `topic-index.ts`), so an event costs O(its subscribers), not O(all).
  */
 import { AndonError } from '../errors.js';
 import { encodeRetry } from '../sse/encoder.js';
 import type { Store } from '../store/store.js';
+import { dispatch } from './dispatch.js';
 import type { StoredEvent } from './event.js';
 import { startHeartbeat } from './heartbeat.js';
 import { type CatchUpStart, catchUp } from './replay.js';
 import type { Sink } from './sink.js';
-import { concatBytes, type EventFilter, Subscriber } from './subscriber.js';
+import { type EventFilter, Subscriber } from './subscriber.js';
+import { TopicIndex } from './topic-index.js';
 
 /** Why a subscriber left. */
 export type LeaveReason = 'disconnected' | 'dropped' | 'closed';
@@ -68,8 +73,20 @@ export interface AttachOptions {
    * an unknown one falls back to the retained state.
    */
   readonly retained?: boolean | undefined;
-  /** Which events this subscriber receives; all when omitted. */
+  /**
+   * Which events this subscriber receives; all when omitted (within `topics`,
+   * when given). Runs for every event offered: all of them, or with `topics`
+   * only those carrying one of its topics.
+   */
   readonly filter?: EventFilter | undefined;
+  /**
+   * The exact topics this subscriber selects, when its selection is such a
+   * set (no wildcard, no template): it then receives only events carrying at
+   * least one of them (and that `filter` accepts), and is indexed under them,
+   * so events on other topics cost it nothing. Omitted: every event is
+   * offered to `filter`. An empty list receives nothing.
+   */
+  readonly topics?: readonly string[] | undefined;
   /** Heartbeat interval in ms for this subscriber; undefined uses the engine's. */
   readonly heartbeat?: number | undefined;
 }
@@ -80,6 +97,9 @@ export class Engine {
   readonly #settings: EngineSettings;
   readonly #observer: EngineObserver;
   readonly #subscribers = new Set<Subscriber>();
+  /** Subscribers without `topics`: offered every event. The others are in `#index`. */
+  readonly #unindexed = new Set<Subscriber>();
+  readonly #index = new TopicIndex();
   readonly #retryBytes: Buffer;
   readonly #unwatch: () => void;
   readonly #stopHeartbeat: () => void;
@@ -140,9 +160,12 @@ export class Engine {
         conflate: this.#settings.conflate,
       },
       options.filter ?? null,
+      options.topics === undefined ? null : [...new Set(options.topics)],
     );
     if (options.heartbeat !== undefined) subscriber.heartbeatMs = options.heartbeat;
     this.#subscribers.add(subscriber);
+    if (subscriber.topics === null) this.#unindexed.add(subscriber);
+    else this.#index.add(subscriber);
     subscriber.write(this.#retryBytes);
     this.#observer.subscribed?.(subscriber);
     const retained = options.retained === true;
@@ -161,7 +184,7 @@ export class Engine {
 
   /** Forgets a subscriber whose connection closed, freeing what it held. */
   detach(subscriber: Subscriber): void {
-    if (!this.#subscribers.delete(subscriber)) return;
+    if (!this.#forget(subscriber)) return;
     subscriber.release();
     this.#observer.unsubscribed?.(subscriber, 'disconnected');
   }
@@ -182,6 +205,8 @@ export class Engine {
       this.#observer.unsubscribed?.(subscriber, 'closed');
     }
     this.#subscribers.clear();
+    this.#unindexed.clear();
+    this.#index.clear();
   }
 
   /** Position of the latest event received from the store; 0 before the first. */
@@ -225,34 +250,24 @@ export class Engine {
   #flush(): void {
     this.#flushScheduled = false;
     const batch = this.#batch;
-    const first = batch[0];
-    if (first === undefined) return;
+    if (batch.length === 0) return;
     this.#batch = [];
-    let shared: Buffer | undefined;
-    let deliveries = 0;
-    let bytes = 0;
-    for (const subscriber of this.#subscribers) {
-      if (!subscriber.live) continue;
-      let events: StoredEvent[] = batch;
-      if (subscriber.filter !== null || first.position <= subscriber.lastPosition) {
-        const after = subscriber.lastPosition;
-        const filter = subscriber.filter;
-        events = batch.filter((e) => e.position > after && (filter === null || filter(e)));
-        if (events.length === 0) continue;
-      }
-      let chunk: Buffer;
-      if (events === batch)
-        chunk = shared ??= batch.length === 1 ? first.bytes : concatBytes(batch);
-      else chunk = events.length === 1 ? events[0]!.bytes : concatBytes(events);
-      deliveries += events.length;
-      bytes += chunk.length;
-      if (!subscriber.deliver(events, chunk)) this.#drop(subscriber);
-    }
+    const { deliveries, bytes } = dispatch(batch, this.#unindexed, this.#index, (subscriber) =>
+      this.#drop(subscriber),
+    );
     if (deliveries > 0) this.#observer.delivered?.(deliveries, bytes);
   }
 
+  /** Removes `subscriber` from the engine's sets; false if it was not attached. */
+  #forget(subscriber: Subscriber): boolean {
+    if (!this.#subscribers.delete(subscriber)) return false;
+    if (subscriber.topics === null) this.#unindexed.delete(subscriber);
+    else this.#index.remove(subscriber);
+    return true;
+  }
+
   #drop(subscriber: Subscriber): void {
-    if (!this.#subscribers.delete(subscriber)) return;
+    if (!this.#forget(subscriber)) return;
     subscriber.destroy();
     this.#observer.unsubscribed?.(subscriber, 'dropped');
   }

@@ -81,7 +81,7 @@ export async function catchUp(
   subscriber: Subscriber,
   from: CatchUpStart,
 ): Promise<CatchUpResult> {
-  const filter = subscriber.filter ?? undefined;
+  const filter = subscriber.selection ?? undefined;
   const lastEventId = 'lastEventId' in from ? from.lastEventId : '';
   let position: number | undefined;
   if ('position' in from) position = from.position;

@@ -29,8 +29,13 @@ export type EventFilter = (event: StoredEvent) => boolean;
 export class Subscriber {
   /** Unique within the process. */
   readonly id: number;
-  /** Events the subscriber receives; null means all. */
+  /** Events the subscriber receives (among those carrying one of its {@link topics}); null means all. */
   readonly filter: EventFilter | null;
+  /**
+   * The exact topics the subscriber is indexed under: it receives only events
+   * carrying one of them. Null: not indexed, every event is offered to `filter`.
+   */
+  readonly topics: readonly string[] | null;
   /** Position of the last event delivered or passed over; later events only are delivered. */
   lastPosition = 0;
   /** True once catch-up is over and the subscriber receives live batches. */
@@ -49,12 +54,30 @@ export class Subscriber {
   #conflated: Map<string, StoredEvent> | null = null;
   #queuedBytes = 0;
   #drainWaiters: (() => void)[] = [];
+  #selection: EventFilter | null | undefined;
 
-  constructor(id: number, sink: Sink, policy: QueuePolicy, filter: EventFilter | null) {
+  constructor(
+    id: number,
+    sink: Sink,
+    policy: QueuePolicy,
+    filter: EventFilter | null,
+    topics: readonly string[] | null = null,
+  ) {
     this.id = id;
     this.#sink = sink;
     this.#policy = policy;
     this.filter = filter;
+    this.topics = topics;
+  }
+
+  /**
+   * Everything that decides what this subscriber receives, its topics and its
+   * filter, as one filter for reads from the store (replay, retained state);
+   * null means all. Built on first use: only catching-up subscribers need it.
+   */
+  get selection(): EventFilter | null {
+    if (this.#selection === undefined) this.#selection = selection(this.topics, this.filter);
+    return this.#selection;
   }
 
   /** True while the socket is over its high-water mark. */
@@ -175,6 +198,17 @@ export class Subscriber {
     this.#queuedBytes = 0;
     return pending;
   }
+}
+
+/** A filter accepting what `filter` accepts among events carrying one of `topics` (null: any topic). */
+function selection(
+  topics: readonly string[] | null,
+  filter: EventFilter | null,
+): EventFilter | null {
+  if (topics === null) return filter;
+  const wanted = new Set(topics);
+  const carries = (event: StoredEvent) => event.topics.some((topic) => wanted.has(topic));
+  return filter === null ? carries : (event) => carries(event) && filter(event);
 }
 
 /** One buffer holding the wire bytes of `events`, in order. */

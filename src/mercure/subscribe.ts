@@ -3,7 +3,9 @@
  * subscriber, resolve its Last-Event-ID, answer the stream head with the
  * `Last-Event-ID` response header the spec defines, then hand the connection
  * to the engine with a filter that applies both the selectors and, for
- * private updates, the token's `mercure.subscribe` claim.
+ * private updates, the token's `mercure.subscribe` claim. A subscription
+ * whose selectors are all exact topics is handed over with those topics, so
+ * the engine's topic index matches it and its filter checks the claim only.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -131,9 +133,14 @@ export async function handleSubscribe(
       );
     }
 
-    const filter = (event: StoredEvent): boolean =>
-      matchesAny(matchers, event.topics) &&
-      (event.private !== true || matchesAny(entitled, event.topics));
+    const mayRead = (event: StoredEvent): boolean =>
+      event.private !== true || matchesAny(entitled, event.topics);
+    // Exact selectors only: the engine indexes the subscriber by these topics
+    // and offers it only updates carrying one, so the filter need not match them.
+    const exact = matchers.every((m) => m.engine === 'exact');
+    const filter = exact
+      ? mayRead
+      : (event: StoredEvent): boolean => matchesAny(matchers, event.topics) && mayRead(event);
     const headers: Record<string, string> = { ...cors };
     // Header values are byte strings: send the id's UTF-8 bytes (as clients send
     // Last-Event-ID), or a Unicode IRI would make writeHead throw.
@@ -144,6 +151,7 @@ export async function handleSubscribe(
     writeStreamHead(req, res, headers);
     const subscriber = engine.attach(responseSink(res), {
       filter,
+      topics: exact ? topics : undefined,
       after,
       lastEventId: after === undefined ? lastEventId : undefined,
       retained,
