@@ -17,6 +17,4 @@ export interface BoardPageData {
   readonly feed: string;
   /** Id of the newest event the render includes: the page resumes right after it (`earliest` for an empty hub). */
   readonly lastEventId: string;
-  /** Server time of the render, ms since the epoch. */
-  readonly renderedAt: number;
 }

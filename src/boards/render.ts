@@ -63,7 +63,6 @@ export function renderBoardPage(board: Board, view: BoardView): string {
     tiles: view.tiles,
     feed: feedPath(board),
     lastEventId: view.lastEventId,
-    renderedAt: view.now,
   };
   const tiles = view.tiles.map((tile) => tileHtml(board, tile, view.now)).join('\n');
   const empty = `<p class="tiles-empty"${view.tiles.length > 0 ? ' hidden' : ''}>No tiles yet: waiting for updates on ${escapeHtml(board.topics.join(', '))}.</p>`;

@@ -4,7 +4,7 @@
  * config file as `andon serve`.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { AndonError } from '../errors.js';
 import { type KeyConfig, signToken } from '../mercure/auth.js';
 import { HUB_PATH } from '../mercure/hub.js';
@@ -76,32 +76,55 @@ function invalid(error: unknown, usage: string): AndonError {
   return new AndonError('ANDON_INVALID_SETTING', `${(error as Error).message}\n\n${usage}`);
 }
 
-/** Runs `andon token`; returns the exit code. */
-export async function runToken(args: readonly string[]): Promise<number> {
+type ParsedOptions = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses a subcommand's flags (plus the shared `--key-file`, `--config` and
+ * `--help`); a bad flag is a setting error carrying the usage. Returns
+ * undefined after printing the usage for `--help`.
+ */
+function parseCommand(
+  args: readonly string[],
+  options: ParsedOptions,
+  usage: string,
+): Record<string, string | string[] | boolean | undefined> | undefined {
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...args],
       strict: true,
       options: {
-        publish: { type: 'string', multiple: true },
-        subscribe: { type: 'string', multiple: true },
-        payload: { type: 'string' },
-        exp: { type: 'string' },
-        sub: { type: 'string' },
-        role: { type: 'string' },
+        ...options,
         'key-file': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
-    throw invalid(error, TOKEN_USAGE);
+    throw invalid(error, usage);
   }
   if (values.help === true) {
-    console.log(TOKEN_USAGE);
-    return 0;
+    console.log(usage);
+    return undefined;
   }
+  return values;
+}
+
+/** Runs `andon token`; returns the exit code. */
+export async function runToken(args: readonly string[]): Promise<number> {
+  const values = parseCommand(
+    args,
+    {
+      publish: { type: 'string', multiple: true },
+      subscribe: { type: 'string', multiple: true },
+      payload: { type: 'string' },
+      exp: { type: 'string' },
+      sub: { type: 'string' },
+      role: { type: 'string' },
+    },
+    TOKEN_USAGE,
+  );
+  if (values === undefined) return 0;
   const publish = values.publish as string[] | undefined;
   const subscribe = values.subscribe as string[] | undefined;
   if (publish === undefined && subscribe === undefined && values.payload === undefined) {
@@ -146,31 +169,20 @@ export async function runToken(args: readonly string[]): Promise<number> {
 
 /** Runs `andon publish`; returns the exit code. */
 export async function runPublish(args: readonly string[]): Promise<number> {
-  let values: Record<string, string | string[] | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      options: {
-        topic: { type: 'string', multiple: true },
-        data: { type: 'string' },
-        id: { type: 'string' },
-        type: { type: 'string' },
-        private: { type: 'boolean' },
-        retry: { type: 'string' },
-        hub: { type: 'string' },
-        'key-file': { type: 'string' },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw invalid(error, PUBLISH_USAGE);
-  }
-  if (values.help === true) {
-    console.log(PUBLISH_USAGE);
-    return 0;
-  }
+  const values = parseCommand(
+    args,
+    {
+      topic: { type: 'string', multiple: true },
+      data: { type: 'string' },
+      id: { type: 'string' },
+      type: { type: 'string' },
+      private: { type: 'boolean' },
+      retry: { type: 'string' },
+      hub: { type: 'string' },
+    },
+    PUBLISH_USAGE,
+  );
+  if (values === undefined) return 0;
   const topics = values.topic as string[] | undefined;
   if (topics === undefined) throw invalid(new Error('--topic is required.'), PUBLISH_USAGE);
   const config = hubConfig(values.config as string | undefined);

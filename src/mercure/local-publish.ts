@@ -1,7 +1,7 @@
 /**
- * Publishing from inside a process (sources: the simulator, SQL pollers):
- * an update goes through the store like an HTTP publish, so it is ordered,
- * kept and delivered the same way. The hub uses it, and so does the primary
+ * Publishing an update into the store: the one path of every publish, from
+ * HTTP and from inside a process (sources: the simulator, SQL pollers), so
+ * each is ordered, kept and delivered the same way. The hub uses it, and so does the primary
  * of `andon serve --workers`, where the sources run once for every worker.
  */
 import type { StoredEvent } from '../engine/event.js';
@@ -17,6 +17,8 @@ export interface LocalUpdate {
   /** Default: a generated `urn:uuid:` id. */
   readonly id?: string;
   readonly type?: string;
+  /** The SSE reconnection time carried with the update, in ms. */
+  readonly retry?: number;
   readonly private?: boolean;
 }
 
@@ -39,6 +41,7 @@ export async function publishLocal(
         id,
         type: update.type,
         data: update.data,
+        retry: update.retry,
         topics: update.topics,
         private: update.private,
         key: update.topics[0],

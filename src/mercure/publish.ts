@@ -12,6 +12,7 @@ import { AndonError } from '../errors.js';
 import { hasMediaType, readBody } from '../server/body.js';
 import type { HubContext } from './context.js';
 import { parseForm } from './form.js';
+import { publishLocal } from './local-publish.js';
 import { sendRefusal } from './refusal.js';
 import { readToken } from './token-source.js';
 import { matchesAny } from './topic-selector.js';
@@ -93,19 +94,19 @@ export async function handlePublish(
       }
     }
     const id = update.id ?? generateUpdateId();
-    let stored: Awaited<ReturnType<typeof context.store.append>>;
     try {
-      stored = await context.store.append([
+      await publishLocal(
+        context.store,
         {
           id,
-          type: update.type,
-          data: update.data,
-          retry: update.retry,
           topics: update.topics,
+          data: update.data,
           private: update.private,
-          key: update.topics[0],
+          ...(update.type === undefined ? {} : { type: update.type }),
+          ...(update.retry === undefined ? {} : { retry: update.retry }),
         },
-      ]);
+        context.observer.published,
+      );
     } catch (error) {
       // The store's own sentence says what failed; keep it whole, ending with a full stop.
       const why = error instanceof Error ? error.message : String(error);
@@ -115,7 +116,6 @@ export async function handlePublish(
         { cause: error },
       );
     }
-    for (const event of stored) context.observer.published?.(event);
     res.writeHead(200, {
       ...cors,
       'Content-Type': 'text/plain; charset=utf-8',

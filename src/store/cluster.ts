@@ -13,6 +13,7 @@
  * no event since the first was sent: the shared answer, computed later by the
  * primary, is then at least as new as everything the worker has seen.
  */
+
 import type { EventDraft, StoredEvent } from '../engine/event.js';
 import { AndonError } from '../errors.js';
 import {
@@ -24,6 +25,7 @@ import {
   type StoreCall,
   type WireEvent,
 } from './cluster-wire.js';
+import { notifyListeners } from './listeners.js';
 import type {
   ReadOptions,
   ReadPage,
@@ -237,16 +239,7 @@ class ClusterStore implements Store, StoreHealth {
       // A call made from now on must see these events: it may no longer share
       // the answer of a call sent before they arrived.
       this.#shared.clear();
-      for (const listener of this.#listeners) {
-        try {
-          listener(events);
-        } catch (error) {
-          // A throwing listener is a bug; surface it loudly, outside this delivery.
-          queueMicrotask(() => {
-            throw error;
-          });
-        }
-      }
+      notifyListeners(this.#listeners, events);
     }
     let delivered: Delivered | undefined;
     for (const reply of message.replies ?? []) {

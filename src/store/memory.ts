@@ -3,8 +3,10 @@
  * the latest event of each topic. Positions are contiguous, so finding a
  * position is arithmetic and resolving an id is one Map lookup.
  */
+
 import { type EventDraft, retainKey, type StoredEvent, storeEvent } from '../engine/event.js';
 import { AndonError } from '../errors.js';
+import { notifyListeners } from './listeners.js';
 import { DEFAULT_MAX_RETAINED_TOPICS } from './retention.js';
 import type {
   ReadOptions,
@@ -67,17 +69,8 @@ class MemoryStore implements Store {
     }
     for (const event of stored) this.#keep(event);
     if (this.#maxAgeMs > 0) this.#dropOlderThan(now - this.#maxAgeMs);
-    for (const listener of this.#listeners) {
-      try {
-        listener(stored);
-      } catch (error) {
-        // The events are kept: the publisher must not be told otherwise. A
-        // throwing listener is a bug; surface it loudly, outside this call.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    // The events are kept whatever a listener does: the publisher is told so.
+    notifyListeners(this.#listeners, stored);
     return Promise.resolve(stored);
   }
 

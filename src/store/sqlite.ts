@@ -9,12 +9,14 @@
  * `PRAGMA data_version` and fed in position order with this process's own.
  * Pruning runs in small chunks between ticks, so it never holds publishing up.
  */
+
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { draftFields, type EventDraft, type StoredEvent } from '../engine/event.js';
 import { AndonError } from '../errors.js';
 import { encodeEvent } from '../sse/encoder.js';
+import { notifyListeners } from './listeners.js';
 import { DEFAULT_MAX_RETAINED_TOPICS, DEFAULT_RETENTION } from './retention.js';
 import {
   EVENT_COLUMNS,
@@ -289,15 +291,7 @@ class SqliteStore implements Store {
     if (last === undefined || last.position <= this.#fedThrough) return;
     const fresh = events.filter((e) => e.position > this.#fedThrough);
     this.#fedThrough = last.position;
-    for (const listener of this.#listeners) {
-      try {
-        listener(fresh);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    notifyListeners(this.#listeners, fresh);
   }
 
   async read(after: number, options: ReadOptions): Promise<ReadPage> {
