@@ -63,7 +63,7 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     env: ['ANDON_STORE'],
     kind: 'store',
     default: 'memory',
-    help: 'where events are kept: memory, or sqlite:PATH (durable)',
+    help: 'where events are kept: memory, sqlite:PATH (durable), or redis://host:port/db (durable, shared by several hubs)',
   },
   {
     key: 'durability',
@@ -105,6 +105,14 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     kind: 'size',
     default: '0',
     help: 'SQLite: largest database size (publishes get 503 past it); 0 is no limit',
+  },
+  {
+    key: 'redisPrefix',
+    flag: 'redis-prefix',
+    env: ['ANDON_REDIS_PREFIX'],
+    kind: 'string',
+    default: 'andon',
+    help: 'Redis: names the keys; hubs with the same prefix on one Redis are one hub',
   },
   {
     key: 'workers',

@@ -89,8 +89,15 @@ describe('andon serve settings', () => {
       /^--time-interval: must be/,
     );
     expect(refusal(() => settings(['--store', 'postgres://x']))).toMatch(
-      /^--store: "postgres:\/\/x" is not a store this build has; use memory or sqlite:PATH/,
+      /^--store: "postgres:\/\/x" is not a store this build has; use memory, sqlite:PATH or redis:\/\/host:port\/db\.$/,
     );
+    expect(refusal(() => settings(['--store', 'redis://cache/main']))).toMatch(
+      /^--store: "redis:\/\/cache\/main" names database "main"; a Redis database is a number/,
+    );
+    expect(settings(['--store', 'redis://cache:6380/2']).store).toEqual({
+      kind: 'redis',
+      url: 'redis://cache:6380/2',
+    });
     expect(refusal(() => settings(['--bogus']))).toMatch(/Unknown option '--bogus'/);
     expect(refusal(() => settings(['--retention-events', '-3']))).toMatch(/--retention-events/);
     expect(refusal(() => settings(['--durability', 'maybe']))).toMatch(

@@ -7,14 +7,16 @@ import { parseArgs } from 'node:util';
 import { AndonError } from '../errors.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm, type KeyConfig } from '../mercure/auth.js';
 import { defaultMaxSubscribers } from '../server/open-files.js';
+import { parseRedisUrl } from '../store/redis.js';
 import { readConfigFile } from './config-file.js';
 import { parseDuration } from './duration.js';
 import { LOG_LEVELS, SERVE_SETTINGS, type SettingSpec, STRUCTURED_KEYS } from './schema.js';
 
-/** Where events are kept: memory, or a SQLite file. */
+/** Where events are kept: memory, a SQLite file, or Redis (several hubs sharing it are one). */
 export type StoreSpec =
   | { readonly kind: 'memory' }
-  | { readonly kind: 'sqlite'; readonly path: string };
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'redis'; readonly url: string };
 
 /** SQLite durability modes (see `store/sqlite.ts`). */
 export const DURABILITIES = ['commit', 'batch', 'none'] as const;
@@ -31,6 +33,8 @@ export interface ServeConfig {
   readonly retentionAge: number;
   readonly retainedTopics: number;
   readonly storeMaxSize: number;
+  /** Redis key prefix: hubs sharing it on one Redis are one hub. */
+  readonly redisPrefix: string;
   readonly timeInterval: number;
   readonly heartbeat: number;
   readonly retry: number;
@@ -148,7 +152,18 @@ function readValue(spec: SettingSpec, label: string, raw: unknown): unknown {
       if (text.startsWith('sqlite:') && text.length > 'sqlite:'.length) {
         return { kind: 'sqlite', path: text.slice('sqlite:'.length) };
       }
-      throw invalid(label, `"${text}" is not a store this build has; use memory or sqlite:PATH.`);
+      if (text.startsWith('redis://') || text.startsWith('rediss://')) {
+        try {
+          parseRedisUrl(text);
+        } catch (error) {
+          throw invalid(label, (error as Error).message);
+        }
+        return { kind: 'redis', url: text };
+      }
+      throw invalid(
+        label,
+        `"${text}" is not a store this build has; use memory, sqlite:PATH or redis://host:port/db.`,
+      );
     case 'durability':
       if (!(DURABILITIES as readonly string[]).includes(text)) {
         throw invalid(label, `"${text}" is not a durability; use ${DURABILITIES.join(', ')}.`);
@@ -233,6 +248,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
       retentionAge: values.retentionAge as number,
       retainedTopics: values.retainedTopics as number,
       storeMaxSize: values.storeMaxSize as number,
+      redisPrefix: values.redisPrefix as string,
       timeInterval,
       heartbeat: values.heartbeat as number,
       retry: values.retry as number,

@@ -3,6 +3,7 @@
  * server so tests and several servers in one process never share counters.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { hasHealth, type Store } from '../store/store.js';
 
 /** The hub's metrics. */
 export interface HubMetrics {
@@ -17,11 +18,17 @@ export interface HubMetrics {
   readonly dropped: Counter;
   readonly refusals: Counter<'code'>;
   readonly errors: Counter;
+  /** 1 while the store can take publishes, 0 during an outage (set by {@link watchStoreHealth}). */
+  readonly storeUp: Gauge;
+  readonly storeOutages: Counter;
+  /** Asked at each scrape for the store's health (set by {@link watchStoreHealth}). */
+  readonly storeProbe: { ok?: () => boolean };
 }
 
 /** Creates the metrics in a fresh registry, with Node's process metrics beside them. */
 export function createMetrics(): HubMetrics {
   const registry = new Registry();
+  const storeProbe: { ok?: () => boolean } = {};
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
@@ -73,5 +80,45 @@ export function createMetrics(): HubMetrics {
       registers,
     }),
     errors: new Counter({ name: 'andon_errors_total', help: 'Unexpected errors.', registers }),
+    storeUp: new Gauge({
+      name: 'andon_store_up',
+      help: 'Whether the store can take publishes now (1) or not (0: an outage; publishes get 503).',
+      registers,
+      collect() {
+        if (storeProbe.ok !== undefined) this.set(storeProbe.ok() ? 1 : 0);
+      },
+    }),
+    storeOutages: new Counter({
+      name: 'andon_store_outages_total',
+      help: 'Times the store became unreachable (a Redis outage, a SQLite write failure).',
+      registers,
+    }),
+    storeProbe,
+  };
+}
+
+/**
+ * Keeps `andon_store_up` and `andon_store_outages_total` up to date: read
+ * from the store's health at each scrape, and counted as it changes for a
+ * store that reports changes itself (Redis).
+ */
+export function watchStoreHealth(store: Store, metrics: HubMetrics): void {
+  if (!hasHealth(store)) {
+    metrics.storeUp.set(1);
+    return;
+  }
+  let up = store.health().ok;
+  const note = (ok: boolean) => {
+    if (up && !ok) metrics.storeOutages.inc();
+    up = ok;
+    metrics.storeUp.set(ok ? 1 : 0);
+  };
+  note(up);
+  store.watchHealth?.((report) => note(report.ok));
+  // Stores that learn their health when asked (SQLite) are asked at each scrape.
+  metrics.storeProbe.ok = () => {
+    const ok = store.health().ok;
+    note(ok);
+    return ok;
   };
 }

@@ -63,7 +63,7 @@ export async function runPrimary(config: ServeConfig, logger: Logger): Promise<n
   // Checked here, before forking: a mistake must stop the start once, not N times.
   const sources = createSources(config, logger);
   parseBoards(config.boards, config.configFile ?? 'the config file');
-  const store = openStore(config);
+  const store = openStore(config, logger);
   const host: StoreHost | undefined = config.store.kind === 'memory' ? hostStore(store) : undefined;
   if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) {
     cluster.schedulingPolicy = cluster.SCHED_RR;

@@ -18,16 +18,29 @@ import type { Source } from '../sources/source.js';
 import { refuse } from '../sse/response.js';
 import { createStream, STREAM_DEFAULTS, type Stream } from '../sse/stream.js';
 import { createMemoryStore } from '../store/memory.js';
+import { createRedisStore } from '../store/redis.js';
 import { createSqliteStore } from '../store/sqlite.js';
 import { hasHealth, type Store } from '../store/store.js';
 import { answerClientError } from './client-error.js';
 import { createLogger } from './logger.js';
-import { createMetrics, type HubMetrics } from './metrics.js';
+import { createMetrics, type HubMetrics, watchStoreHealth } from './metrics.js';
 import { createObserver } from './observer.js';
 import { COMPILED_WEB_ROOT, StaticFiles } from './static.js';
 
-/** Opens the store `config` names: memory, or a SQLite file with its durability and retention. */
-export function openStore(config: ServeConfig): Store {
+/**
+ * Opens the store `config` names: memory, a SQLite file with its durability
+ * and retention, or Redis with its retention. `logger` hears of a Redis outage.
+ */
+export function openStore(config: ServeConfig, logger?: Logger): Store {
+  if (config.store.kind === 'redis') {
+    return createRedisStore({
+      url: config.store.url,
+      prefix: config.redisPrefix,
+      retention: { maxEvents: config.retentionEvents, maxAgeMs: config.retentionAge },
+      maxRetainedTopics: config.retainedTopics,
+      log: (level, message) => logger?.[level](message),
+    });
+  }
   if (config.store.kind === 'sqlite') {
     return createSqliteStore({
       path: config.store.path,
@@ -123,7 +136,8 @@ export function createAndonServer(
     parseBoards(config.boards, config.configFile ?? 'the config file'),
     config.demo ? [demoBoard()] : [],
   );
-  const store = options.store ?? openStore(config);
+  const store = options.store ?? openStore(config, logger);
+  watchStoreHealth(store, metrics);
   const worker = options.worker === undefined ? undefined : String(options.worker);
   const engineSettings = {
     heartbeat: config.heartbeat,

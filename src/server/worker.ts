@@ -26,7 +26,7 @@ export async function runWorker(config: ServeConfig, parentLogger: Logger): Prom
   const store =
     config.store.kind === 'memory'
       ? createClusterStore(processChannel(process), { primary: `primary process ${process.ppid}` })
-      : openStore(config);
+      : openStore(config, logger);
   const remote = createRemoteSources(createSources(config, logger).map((source) => source.name));
   const onReport = (message: unknown) => {
     if (isSourcesReport(message)) remote.update(message);

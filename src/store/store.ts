@@ -92,10 +92,24 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** Whether a store works now, and a sentence saying so. */
+export interface StoreHealthReport {
+  /** False when the store cannot write (or read) now. */
+  readonly ok: boolean;
+  /** What the store is doing, or why it fails. */
+  readonly detail: string;
+}
+
 /** Optional capability: a store that can say whether it works (shown by `/healthz`). */
 export interface StoreHealth {
   /** `ok` false when the store cannot write (or read) now; `detail` says why. */
-  health(): { readonly ok: boolean; readonly detail: string };
+  health(): StoreHealthReport;
+  /**
+   * Calls `listener` each time `ok` changes (a store whose health changes by
+   * itself, like a network store losing its server). Returns a function that
+   * removes it. Stores that only learn their health when asked leave it out.
+   */
+  watchHealth?(listener: (report: StoreHealthReport) => void): () => void;
 }
 
 /** True when `store` reports its health. */

@@ -1,0 +1,677 @@
+/**
+ * The Redis store: history, retained state and cross-node fan-out in Redis
+ * (or Valkey) Streams, so several hub processes on one Redis behave as one hub.
+ *
+ * Appends run one Lua script (`redis-scripts.ts`) that assigns positions,
+ * adds the events to a stream, indexes their ids, updates retained state and
+ * applies the count retention, atomically. Each process reads new events with
+ * one blocking XREAD loop on its own connection and hands them to its
+ * listeners (the engine fans them out locally): one Redis connection per
+ * process for commands, one for reading, never one per subscriber.
+ *
+ * When Redis goes away, both connections reconnect with backoff; appends are
+ * refused at once with `ANDON_STORE_UNAVAILABLE` (the hub answers 503), never
+ * queued and never dropped silently; `health()` reports the outage, and the
+ * reader resumes after the last position it delivered once Redis is back.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  draftFields,
+  type EventDraft,
+  retainKey,
+  type StoredEvent,
+  storeEvent,
+} from '../engine/event.js';
+import { AndonError } from '../errors.js';
+import { encodeEvent } from '../sse/encoder.js';
+import { notifyListeners } from './listeners.js';
+import { APPEND_SCRIPT, PRUNE_SCRIPT } from './redis-scripts.js';
+import { DEFAULT_MAX_RETAINED_TOPICS, DEFAULT_RETENTION } from './retention.js';
+import type {
+  ReadOptions,
+  ReadPage,
+  RetainedSnapshot,
+  RetentionPolicy,
+  Store,
+  StoreFilter,
+  StoreHead,
+  StoreHealth,
+  StoreHealthReport,
+  StoreListener,
+} from './store.js';
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS). */
+  readonly url: string;
+  /**
+   * Names the keys (`andon:{<prefix>}:stream`, ...). Hubs sharing a prefix are
+   * one hub; different prefixes on one Redis are independent. Default `andon`.
+   */
+  readonly prefix?: string;
+  /** How much history is kept. Default: 100,000 events, 7 days. */
+  readonly retention?: Partial<RetentionPolicy>;
+  /** Most topics whose latest event is retained; the least recently updated go first. Default 100,000. */
+  readonly maxRetainedTopics?: number;
+  /** How often the age retention runs, in ms. Default 5,000. */
+  readonly pruneIntervalMs?: number;
+  /**
+   * How long one blocking XREAD waits, in ms. Default 5,000. A reply (even
+   * empty) is expected within this plus 5 s; past that the connection is
+   * deemed dead and replaced, so a silent network failure is noticed.
+   */
+  readonly blockMs?: number;
+  /** Most delay between reconnection attempts, in ms. Default 2,000. */
+  readonly maxReconnectDelayMs?: number;
+  /** Called when Redis becomes unreachable or reachable again, and when it lost history. */
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/** Events read per XREAD or XRANGE call. */
+const PAGE = 1000;
+/** How long an append waits for a new store's reader to learn where it starts. */
+const START_WAIT_MS = 5_000;
+/** Entries removed per prune script call: short enough not to stall Redis. */
+const PRUNE_CHUNK = 2000;
+
+interface Watcher {
+  readonly listener: StoreListener;
+  /** Events at or before this position were appended before the watcher was added. */
+  readonly after: number;
+}
+
+type Entry = [id: string, fields: string[]];
+
+function unavailable(what: string, error: unknown): AndonError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new AndonError(
+    'ANDON_STORE_UNAVAILABLE',
+    `The Redis store cannot ${what} (${message.replace(/[.\s]+$/, '')}).`,
+    { cause: error },
+  );
+}
+
+function closedError(): AndonError {
+  return new AndonError('ANDON_CLOSED', 'The Redis store is closed.');
+}
+
+/** The draft as stored: every field but the id, which has its own stream field. */
+function draftJson(draft: EventDraft): string {
+  return JSON.stringify({
+    type: draft.type,
+    data: draft.data,
+    retry: draft.retry,
+    topics: draft.topics,
+    key: draft.key,
+    private: draft.private,
+  });
+}
+
+function eventOf(id: string, position: number, time: number, json: string): StoredEvent {
+  const stored = JSON.parse(json) as Omit<EventDraft, 'id'>;
+  const draft: EventDraft = { id, ...stored };
+  return storeEvent(draft, position, time);
+}
+
+function fieldOf(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function entryEvent([streamId, fields]: Entry): StoredEvent {
+  return eventOf(
+    fieldOf(fields, 'i') ?? '',
+    positionOf(streamId),
+    Number(fieldOf(fields, 't')),
+    fieldOf(fields, 'd') ?? '{}',
+  );
+}
+
+function positionOf(streamId: string): number {
+  return Number(streamId.slice(0, streamId.indexOf('-')));
+}
+
+/** Parses a retained value, `position\ntime\nid\njson`. */
+function retainedEvent(value: string): StoredEvent {
+  const a = value.indexOf('\n');
+  const b = value.indexOf('\n', a + 1);
+  const c = value.indexOf('\n', b + 1);
+  return eventOf(
+    value.slice(b + 1, c),
+    Number(value.slice(0, a)),
+    Number(value.slice(a + 1, b)),
+    value.slice(c + 1),
+  );
+}
+
+function checkCount(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new AndonError(
+      'ANDON_INVALID_OPTION',
+      `Redis store "${name}" must be an integer of at least ${min}; got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+/** Checks a Redis URL and says, in a sentence, what is wrong with it. */
+export function parseRedisUrl(url: string): {
+  host: string;
+  port: number;
+  db: number;
+  tls: boolean;
+} {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AndonError(
+      'ANDON_INVALID_OPTION',
+      `"${url}" is not a URL; use redis://host:port/db.`,
+    );
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new AndonError(
+      'ANDON_INVALID_OPTION',
+      `"${url}" is not a Redis URL; it must start with redis:// (or rediss:// for TLS).`,
+    );
+  }
+  if (parsed.hostname === '') {
+    throw new AndonError(
+      'ANDON_INVALID_OPTION',
+      `"${url}" names no host; use redis://host:port/db.`,
+    );
+  }
+  const path = parsed.pathname.replace(/^\//, '');
+  if (path !== '' && !/^\d{1,5}$/.test(path)) {
+    throw new AndonError(
+      'ANDON_INVALID_OPTION',
+      `"${url}" names database "${path}"; a Redis database is a number, like redis://host:6379/0.`,
+    );
+  }
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    db: path === '' ? 0 : Number(path),
+    tls: parsed.protocol === 'rediss:',
+  };
+}
+
+/** One connection's state, as health reports it. */
+interface Link {
+  up: boolean;
+  reason: string;
+  since: number;
+}
+
+class RedisStore implements Store, StoreHealth {
+  readonly #commands: Redis;
+  readonly #reader: Redis;
+  readonly #keys: readonly [string, string, string, string, string];
+  readonly #retention: RetentionPolicy;
+  readonly #maxRetained: number;
+  readonly #blockMs: number;
+  readonly #where: string;
+  readonly #log: NonNullable<RedisStoreOptions['log']>;
+  readonly #watchers = new Set<Watcher>();
+  readonly #healthListeners = new Set<(report: StoreHealthReport) => void>();
+  readonly #links: { commands: Link; reader: Link };
+  readonly #pruneTimer: NodeJS.Timeout;
+  /** Resolves once the reader knows where to start: appends wait for it, or their events could be missed. */
+  readonly #started: Promise<void>;
+  #markStarted: () => void = () => {};
+  /** Settles once each connection has tried to connect (succeeded or failed) for the first time. */
+  readonly #firstAttempts: Promise<unknown>;
+  /** The newest position handed to listeners (or known appended, before the reader started). */
+  #fedThrough = 0;
+  /** The newest position this process knows exists: its own appends and what it was fed. */
+  #knownThrough = 0;
+  #reported: boolean | undefined;
+  #pruning: Promise<number> | undefined;
+  #closed = false;
+
+  constructor(options: RedisStoreOptions) {
+    const target = parseRedisUrl(options.url);
+    const prefix = options.prefix ?? 'andon';
+    const tag = `andon:{${prefix}}`;
+    this.#keys = [`${tag}:stream`, `${tag}:ids`, `${tag}:latest`, `${tag}:order`, `${tag}:meta`];
+    this.#retention = {
+      maxEvents: checkCount(
+        'retention.maxEvents',
+        options.retention?.maxEvents ?? DEFAULT_RETENTION.maxEvents,
+        0,
+      ),
+      maxAgeMs: checkCount(
+        'retention.maxAgeMs',
+        options.retention?.maxAgeMs ?? DEFAULT_RETENTION.maxAgeMs,
+        0,
+      ),
+    };
+    this.#maxRetained = checkCount(
+      'maxRetainedTopics',
+      options.maxRetainedTopics ?? DEFAULT_MAX_RETAINED_TOPICS,
+      1,
+    );
+    this.#blockMs = checkCount('blockMs', options.blockMs ?? 5000, 1);
+    const maxDelay = checkCount('maxReconnectDelayMs', options.maxReconnectDelayMs ?? 2000, 10);
+    this.#where = `${target.host}:${target.port}/${target.db}`;
+    this.#log = options.log ?? (() => {});
+    const now = Date.now();
+    this.#links = {
+      commands: { up: false, reason: 'connecting', since: now },
+      reader: { up: false, reason: 'connecting', since: now },
+    };
+    const base: RedisOptions = {
+      // Refuse at once while disconnected: a publisher gets 503, never a queue that may be lost.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      // A command in flight when the connection broke may have run: it fails, it is not sent twice.
+      autoResendUnfulfilledCommands: false,
+      enableAutoPipelining: true,
+      keepAlive: 10_000,
+      connectTimeout: 5_000,
+      // Backoff with jitter: 50 ms doubling up to maxDelay, so a restarted Redis is not stampeded.
+      retryStrategy: (times) =>
+        Math.round(Math.min(maxDelay, 50 * 2 ** Math.min(times, 16)) * (0.5 + Math.random() / 2)),
+      lazyConnect: false,
+    };
+    this.#commands = new Redis(options.url, { ...base, connectionName: 'andon-commands' });
+    this.#reader = new Redis(options.url, {
+      ...base,
+      connectionName: 'andon-reader',
+      enableAutoPipelining: false,
+      // A blocking read that outlives its timeout by far means a dead connection.
+      commandTimeout: this.#blockMs + 5_000,
+    });
+    this.#commands.defineCommand('andonAppend', { numberOfKeys: 5, lua: APPEND_SCRIPT });
+    this.#commands.defineCommand('andonPrune', { numberOfKeys: 5, lua: PRUNE_SCRIPT });
+    this.#firstAttempts = Promise.all([
+      this.#watchLink(this.#commands, this.#links.commands),
+      this.#watchLink(this.#reader, this.#links.reader),
+    ]);
+    this.#started = new Promise((resolve) => {
+      this.#markStarted = resolve;
+    });
+    void this.#readLoop();
+    this.#pruneTimer = setInterval(
+      () => void this.prune().catch(() => {}),
+      options.pruneIntervalMs ?? 5000,
+    );
+    this.#pruneTimer.unref();
+  }
+
+  /** Tracks a connection's state; resolves after its first attempt to connect. */
+  #watchLink(connection: Redis, link: Link): Promise<void> {
+    let attempted: () => void = () => {};
+    const firstAttempt = new Promise<void>((resolve) => {
+      attempted = resolve;
+    });
+    const down = (reason: string) => {
+      attempted();
+      if (link.up || link.reason === 'connecting') link.since = Date.now();
+      link.up = false;
+      link.reason = reason;
+      this.#report();
+    };
+    connection.on('error', (error: Error & { code?: string }) => {
+      // ioredis reconnects by itself; the reason is kept for health and logs.
+      if (!this.#closed) down(error.code ?? error.message);
+    });
+    connection.on('close', () => {
+      if (!this.#closed && link.up) down('connection closed');
+    });
+    connection.on('ready', () => {
+      attempted();
+      link.up = true;
+      link.reason = '';
+      link.since = Date.now();
+      this.#report();
+    });
+    return firstAttempt;
+  }
+
+  /**
+   * Waits for the first connection attempts of a new store, then refuses at
+   * once while Redis is unreachable: a publisher gets its 503 now, not later.
+   */
+  async #usable(what: string): Promise<void> {
+    if (!this.#links.commands.up || !this.#links.reader.up) await this.#firstAttempts;
+    if (this.#closed) throw closedError();
+    if (!this.#links.commands.up) throw unavailable(what, this.health().detail);
+  }
+
+  /** True once the reader knows where it starts, false if that takes longer than `ms`. */
+  async #startedWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([this.#started.then(() => true), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Logs and tells health listeners when reachability changes. */
+  #report(): void {
+    if (this.#closed) return;
+    const { commands, reader } = this.#links;
+    // A new store connecting is not an outage: the first report waits for both first attempts.
+    if (
+      this.#reported === undefined &&
+      (commands.reason === 'connecting' || reader.reason === 'connecting')
+    )
+      return;
+    const report = this.health();
+    if (report.ok === this.#reported) return;
+    this.#reported = report.ok;
+    if (report.ok) this.#log('info', `redis store: ${report.detail}`);
+    else this.#log('warn', `redis store: ${report.detail}`);
+    for (const listener of this.#healthListeners) listener(report);
+  }
+
+  health(): StoreHealthReport {
+    if (this.#closed) return { ok: false, detail: 'closed' };
+    const { commands, reader } = this.#links;
+    if (commands.up && reader.up) return { ok: true, detail: `redis: connected to ${this.#where}` };
+    const broken = commands.up ? reader : commands;
+    return {
+      ok: false,
+      detail: `redis: ${this.#where} unreachable since ${new Date(broken.since).toISOString()} (${broken.reason}); publishes are refused until it is back`,
+    };
+  }
+
+  watchHealth(listener: (report: StoreHealthReport) => void): () => void {
+    this.#healthListeners.add(listener);
+    return () => this.#healthListeners.delete(listener);
+  }
+
+  /**
+   * Reads new events with one blocking XREAD at a time and feeds them to the
+   * listeners. On failure it waits for the reader to reconnect and goes on from
+   * the last position it fed, so nothing appended meanwhile is skipped.
+   */
+  async #readLoop(): Promise<void> {
+    let started = false;
+    let failures = 0;
+    while (!this.#closed) {
+      try {
+        // Commands sent while disconnected fail at once: wait for the connection instead.
+        if (this.#reader.status !== 'ready') await this.#readerReady();
+        if (this.#closed) return;
+        if (!started) {
+          const seq = await this.#reader.hget(this.#keys[4], 'seq');
+          this.#fedThrough = Math.max(this.#knownThrough, seq === null ? 0 : Number(seq));
+          this.#knownThrough = this.#fedThrough;
+          started = true;
+          this.#markStarted();
+        } else if (failures > 0) {
+          await this.#checkContinuity();
+        }
+        const reply = (await this.#reader.xread(
+          'COUNT',
+          PAGE,
+          'BLOCK',
+          this.#blockMs,
+          'STREAMS',
+          this.#keys[0],
+          `${this.#fedThrough}-0`,
+        )) as [string, Entry[]][] | null;
+        failures = 0;
+        if (reply === null || this.#closed) continue;
+        const entries = reply[0]?.[1] ?? [];
+        if (entries.length > 0) this.#feed(entries.map(entryEvent));
+      } catch (error) {
+        if (this.#closed) return;
+        failures++;
+        const timedOut = error instanceof Error && /timed out/i.test(error.message);
+        // A reply that never came: the connection is dead without having said so.
+        if (timedOut) this.#reader.disconnect(true);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** failures, 1000)));
+      }
+    }
+  }
+
+  /** Resolves when the reader connection is (back) up, or the store closes. */
+  #readerReady(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearInterval(poll);
+        this.#reader.off('ready', done);
+        resolve();
+      };
+      this.#reader.once('ready', done);
+      // The store may close meanwhile: look now and then.
+      const poll = setInterval(() => {
+        if (this.#closed || this.#reader.status === 'ready') done();
+      }, 250);
+    });
+  }
+
+  /** After an outage: warns when Redis came back without the events this process delivered. */
+  async #checkContinuity(): Promise<void> {
+    const seq = await this.#reader.hget(this.#keys[4], 'seq');
+    const newest = seq === null ? 0 : Number(seq);
+    if (newest < this.#fedThrough) {
+      this.#log(
+        'error',
+        `redis store: Redis at ${this.#where} came back without the history this hub delivered (its newest position is ${newest}, this hub delivered up to ${this.#fedThrough}): its data was lost or flushed; live delivery goes on with new events, older Last-Event-IDs now get a reset. Run Redis with appendonly yes to keep history across restarts.`,
+      );
+    }
+  }
+
+  #feed(events: StoredEvent[]): void {
+    const last = events[events.length - 1]!.position;
+    this.#fedThrough = last;
+    if (last > this.#knownThrough) this.#knownThrough = last;
+    for (const watcher of this.#watchers) {
+      if (events[0]!.position > watcher.after) notifyListeners([watcher.listener], events);
+      else {
+        const fresh = events.filter((event) => event.position > watcher.after);
+        if (fresh.length > 0) notifyListeners([watcher.listener], fresh);
+      }
+    }
+  }
+
+  async append(drafts: readonly EventDraft[]): Promise<StoredEvent[]> {
+    if (this.#closed) throw closedError();
+    if (drafts.length === 0) return [];
+    const args: (string | number)[] = [this.#retention.maxEvents, this.#maxRetained, drafts.length];
+    const bytes: Buffer[] = [];
+    for (const draft of drafts) {
+      // A draft that cannot be encoded is refused before anything is written.
+      bytes.push(encodeEvent(draftFields(draft)));
+      args.push(draft.id, retainKey(draft), draftJson(draft));
+    }
+    await this.#usable('write');
+    if (!(await this.#startedWithin(START_WAIT_MS))) {
+      throw unavailable(
+        'write',
+        new Error(`its reader has not started within ${START_WAIT_MS} ms`),
+      );
+    }
+    let reply: [string, string];
+    try {
+      reply = (await (
+        this.#commands as unknown as {
+          andonAppend(...args: (string | number)[]): Promise<[string, string]>;
+        }
+      ).andonAppend(...this.#keys, ...args)) as [string, string];
+    } catch (error) {
+      throw unavailable('write', error);
+    }
+    const first = Number(reply[0]);
+    const time = Number(reply[1]);
+    const stored = drafts.map(
+      (draft, i): StoredEvent => ({ ...draft, position: first + i, time, bytes: bytes[i]! }),
+    );
+    const last = first + drafts.length - 1;
+    if (last > this.#knownThrough) this.#knownThrough = last;
+    return stored;
+  }
+
+  async read(after: number, options: ReadOptions): Promise<ReadPage> {
+    if (this.#closed) throw closedError();
+    await this.#usable('read');
+    const events: StoredEvent[] = [];
+    const filter = options.filter;
+    let through = after;
+    let gap = false;
+    let newest = 0;
+    let first = true;
+    try {
+      while (events.length < options.limit || options.limit <= 0) {
+        const count = filter === undefined ? Math.min(options.limit, PAGE) : PAGE;
+        const [range, meta] = (await this.#commands
+          .multi()
+          .xrange(this.#keys[0], `(${through}-0`, '+', 'COUNT', Math.max(count, 1))
+          .hmget(this.#keys[4], 'pruned_pos', 'seq')
+          .exec()) as [[Error | null, Entry[]], [Error | null, (string | null)[]]];
+        if (range[0] !== null) throw range[0];
+        if (meta[0] !== null) throw meta[0];
+        const pruned = Number(meta[1][0] ?? 0);
+        newest = Number(meta[1][1] ?? 0);
+        if (first) {
+          gap = pruned > after;
+          if (pruned > through) through = pruned;
+          first = false;
+        }
+        if (options.limit <= 0) break;
+        const entries = range[1];
+        for (const entry of entries) {
+          const event = entryEvent(entry);
+          through = event.position;
+          if (filter === undefined || filter(event)) {
+            events.push(event);
+            if (events.length >= options.limit) break;
+          }
+        }
+        if (entries.length < count || events.length >= options.limit) break;
+      }
+    } catch (error) {
+      if (this.#closed) throw closedError();
+      throw unavailable('read', error);
+    }
+    if (this.#closed) throw closedError();
+    if (options.limit <= 0) through = after;
+    return { events, through, end: through >= newest, gap };
+  }
+
+  async resolve(id: string): Promise<number | undefined> {
+    if (this.#closed) throw closedError();
+    await this.#usable('read');
+    try {
+      const [found, pruned] = (await this.#commands
+        .multi()
+        .hget(this.#keys[1], id)
+        .hmget(this.#keys[4], 'pruned_id', 'pruned_pos')
+        .exec()) as [[Error | null, string | null], [Error | null, (string | null)[]]];
+      if (found[0] !== null) throw found[0];
+      if (pruned[0] !== null) throw pruned[0];
+      if (found[1] !== null) return Number(found[1]);
+      // The newest pruned event: a client holding its id misses nothing.
+      if (pruned[1][0] === id && pruned[1][1] !== null) return Number(pruned[1][1]);
+      return undefined;
+    } catch (error) {
+      if (this.#closed) throw closedError();
+      throw unavailable('read', error);
+    }
+  }
+
+  async latest(filter?: StoreFilter): Promise<RetainedSnapshot> {
+    if (this.#closed) throw closedError();
+    await this.#usable('read');
+    try {
+      const [all, seq] = (await this.#commands
+        .multi()
+        .hvals(this.#keys[2])
+        .hget(this.#keys[4], 'seq')
+        .exec()) as [[Error | null, string[]], [Error | null, string | null]];
+      if (all[0] !== null) throw all[0];
+      if (seq[0] !== null) throw seq[0];
+      const events = all[1]
+        .map(retainedEvent)
+        .filter((event) => filter === undefined || filter(event))
+        .sort((a, b) => a.position - b.position);
+      return { events, through: seq[1] === null ? 0 : Number(seq[1]) };
+    } catch (error) {
+      if (this.#closed) throw closedError();
+      throw unavailable('read', error);
+    }
+  }
+
+  async head(): Promise<StoreHead | undefined> {
+    if (this.#closed) throw closedError();
+    await this.#usable('read');
+    try {
+      const [seq, id] = await this.#commands.hmget(this.#keys[4], 'seq', 'head_id');
+      return seq === null || seq === undefined
+        ? undefined
+        : { position: Number(seq), id: id ?? '' };
+    } catch (error) {
+      if (this.#closed) throw closedError();
+      throw unavailable('read', error);
+    }
+  }
+
+  prune(now: number = Date.now()): Promise<number> {
+    if (this.#closed) return Promise.reject(closedError());
+    this.#pruning ??= this.#pruneChunks(now).finally(() => {
+      this.#pruning = undefined;
+    });
+    return this.#pruning;
+  }
+
+  async #pruneChunks(now: number): Promise<number> {
+    const cutoff = this.#retention.maxAgeMs > 0 ? now - this.#retention.maxAgeMs : 0;
+    const run = this.#commands as unknown as {
+      andonPrune(...args: (string | number)[]): Promise<number>;
+    };
+    let total = 0;
+    try {
+      for (;;) {
+        const removed = Number(
+          await run.andonPrune(...this.#keys, cutoff, this.#retention.maxEvents, PRUNE_CHUNK),
+        );
+        total += removed;
+        if (removed < PRUNE_CHUNK || this.#closed) return total;
+      }
+    } catch (error) {
+      throw unavailable('prune', error);
+    }
+  }
+
+  watch(listener: StoreListener): () => void {
+    if (this.#closed) throw closedError();
+    const watcher: Watcher = { listener, after: this.#knownThrough };
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#pruneTimer);
+    this.#watchers.clear();
+    this.#healthListeners.clear();
+    this.#markStarted();
+    // The reader is blocked in XREAD: drop it; the command connection finishes what it sent.
+    this.#reader.disconnect(false);
+    await Promise.allSettled([this.#pruning]);
+    try {
+      await this.#commands.quit();
+    } catch {
+      this.#commands.disconnect(false);
+    }
+  }
+}
+
+/**
+ * Creates a Redis store. It connects at once and keeps reconnecting while
+ * Redis is away; until connected, appends and reads reject with
+ * `ANDON_STORE_UNAVAILABLE`. Throws `ANDON_INVALID_OPTION` for a bad URL or option.
+ */
+export function createRedisStore(options: RedisStoreOptions): Store & StoreHealth {
+  return new RedisStore(options);
+}

@@ -1,0 +1,186 @@
+/**
+ * A throwaway Redis server for tests: Debian's `redis-server` (installed
+ * here when missing, as `.ci/run` does beforehand), run as a child process
+ * on a free loopback port with its files in a temporary folder, persistence
+ * on (`appendonly yes`, so a killed server comes back with what it
+ * acknowledged). It can be killed (SIGKILL, as in a crash) and started again
+ * on the same port and data, and is always stopped and deleted after the
+ * test file (the `afterAll` below), whatever the test did.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { freePort } from './andon-process.js';
+
+const REDIS_SERVER = '/usr/bin/redis-server';
+/** apt-get on a cold mirror can take minutes; past this the setup gives up loudly. */
+const APT_TIMEOUT_MS = 10 * 60_000;
+/** Redis starts in milliseconds; a slow CI gets far more. */
+const START_TIMEOUT_MS = 20_000;
+
+/** A running (or stopped) test Redis. */
+export interface TestRedis {
+  /** The loopback port it listens on, kept across kill and start. */
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>/<db>`. */
+  url(db?: number): string;
+  /** Kills it with SIGKILL (a crash): connections drop, nothing is flushed beyond what Redis wrote. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  start(): Promise<void>;
+  /** Sends one command (inline protocol) and resolves with the raw reply. */
+  command(line: string): Promise<string>;
+  /** Stops it (if running) and deletes its folder. */
+  destroy(): Promise<void>;
+}
+
+function apt(args: readonly string[]): { ok: boolean; output: string } {
+  const result = spawnSync('apt-get', args, {
+    encoding: 'utf8',
+    timeout: APT_TIMEOUT_MS,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  return {
+    ok: result.status === 0,
+    output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
+  };
+}
+
+/** The path of `redis-server`, installing Debian's `redis-server` first when it is missing. */
+export function ensureRedis(): string {
+  if (existsSync(REDIS_SERVER)) return REDIS_SERVER;
+  let install = apt(['install', '-y', '--no-install-recommends', 'redis-server']);
+  if (!install.ok) {
+    // A fresh image has no package lists; fetch them and try once more.
+    const update = apt(['update']);
+    install = update.ok
+      ? apt(['install', '-y', '--no-install-recommends', 'redis-server'])
+      : { ok: false, output: `apt-get update failed:\n${update.output}` };
+  }
+  if (!install.ok || !existsSync(REDIS_SERVER)) {
+    throw new Error(
+      "The Redis tests need Debian's redis-server, and installing it failed. Install it " +
+        '(as root: apt-get update && apt-get install -y redis-server), then run the tests again.' +
+        `\n\napt-get said:\n${install.output.slice(-4000)}`,
+    );
+  }
+  return REDIS_SERVER;
+}
+
+const running = new Set<ChildProcess>();
+const folders = new Set<string>();
+
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  folders.clear();
+});
+
+/** Sends one inline command to 127.0.0.1:port; resolves with the first reply chunk. */
+function send(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no reply from Redis to ${line}`)));
+    socket.on('connect', () => socket.write(`${line}\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+      if (reply.endsWith('\r\n')) {
+        socket.end();
+        resolve(reply);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** Starts a Redis on a free loopback port, with append-only persistence in a temporary folder. */
+export async function startRedis(): Promise<TestRedis> {
+  const binary = ensureRedis();
+  const dir = mkdtempSync(join(tmpdir(), 'andon-redis-'));
+  folders.add(dir);
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  let log = '';
+
+  const start = async (): Promise<void> => {
+    log = '';
+    const process_ = spawn(
+      binary,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--save',
+        '',
+        '--protected-mode',
+        'no',
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = process_;
+    running.add(process_);
+    process_.stdout?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    process_.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    process_.on('exit', () => running.delete(process_));
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (process_.exitCode !== null) {
+        throw new Error(
+          `redis-server exited (${process_.exitCode}) at start:\n${log.slice(-4000)}`,
+        );
+      }
+      try {
+        if ((await send(port, 'PING')).startsWith('+PONG')) return;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`redis-server did not answer on port ${port}:\n${log.slice(-4000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+
+  const kill = async (): Promise<void> => {
+    const current = child;
+    child = undefined;
+    if (current === undefined || current.exitCode !== null) return;
+    const exited = new Promise((resolve) => current.once('exit', resolve));
+    current.kill('SIGKILL');
+    await exited;
+  };
+
+  await start();
+  return {
+    port,
+    url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
+    kill,
+    start,
+    command: (line) => send(port, line),
+    destroy: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+      folders.delete(dir);
+    },
+  };
+}
