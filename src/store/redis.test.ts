@@ -122,6 +122,31 @@ describe('Redis store across processes sharing one Redis', () => {
   });
 });
 
+/** Script calls Redis has run so far (EVALSHA, and EVAL when the script was not cached). */
+async function scriptCalls(): Promise<number> {
+  const info = await redis.command('INFO commandstats');
+  let calls = 0;
+  for (const match of info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g))
+    calls += Number(match[1]);
+  return calls;
+}
+
+describe('Redis store group commit', () => {
+  it('sends the appends of one tick as one script, each with its own positions', async () => {
+    const store = open();
+    await store.append(drafts(1, 'warm'));
+    const before = await scriptCalls();
+    const appends = Array.from({ length: 50 }, (_, i) => store.append(drafts(1, `g${i}`)));
+    const results = (await Promise.all(appends)).flat();
+    expect(await scriptCalls()).toBe(before + 1);
+    expect(ids(results)).toEqual(Array.from({ length: 50 }, (_, i) => `g${i}-1`));
+    for (let i = 1; i < results.length; i++) {
+      expect(results[i]!.position).toBe(results[i - 1]!.position + 1);
+    }
+    expect(ids(await readAfter(store, results[0]!.position - 1, 100))).toEqual(ids(results));
+  });
+});
+
 describe('Redis store outages', () => {
   it('refuses appends while Redis is down, reports it, and resumes the feed where it stopped', async () => {
     const prefix = randomUUID();

@@ -22,7 +22,7 @@ import {
   type StoredEvent,
   storeEvent,
 } from '../engine/event.js';
-import { AndonError } from '../errors.js';
+import { AndonError, isAndonError } from '../errors.js';
 import { encodeEvent } from '../sse/encoder.js';
 import { notifyListeners } from './listeners.js';
 import { APPEND_SCRIPT, PRUNE_SCRIPT } from './redis-scripts.js';
@@ -71,6 +71,8 @@ export interface RedisStoreOptions {
 const PAGE = 1000;
 /** How long an append waits for a new store's reader to learn where it starts. */
 const START_WAIT_MS = 5_000;
+/** Most events one append script carries: Redis runs a script alone, so it must stay short. */
+const MAX_EVENTS_PER_SCRIPT = 1000;
 /** Entries removed per prune script call: short enough not to stall Redis. */
 const PRUNE_CHUNK = 2000;
 
@@ -81,6 +83,14 @@ interface Watcher {
 }
 
 type Entry = [id: string, fields: string[]];
+
+/** An append waiting for its group's script. */
+interface Pending {
+  readonly drafts: readonly EventDraft[];
+  readonly bytes: readonly Buffer[];
+  readonly resolve: (events: StoredEvent[]) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 function unavailable(what: string, error: unknown): AndonError {
   const message = error instanceof Error ? error.message : String(error);
@@ -228,6 +238,8 @@ class RedisStore implements Store, StoreHealth {
   #knownThrough = 0;
   #reported: boolean | undefined;
   #pruning: Promise<number> | undefined;
+  #queue: Pending[] = [];
+  #flushScheduled = false;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
@@ -474,16 +486,30 @@ class RedisStore implements Store, StoreHealth {
     }
   }
 
-  async append(drafts: readonly EventDraft[]): Promise<StoredEvent[]> {
-    if (this.#closed) throw closedError();
-    if (drafts.length === 0) return [];
-    const args: (string | number)[] = [this.#retention.maxEvents, this.#maxRetained, drafts.length];
-    const bytes: Buffer[] = [];
-    for (const draft of drafts) {
+  append(drafts: readonly EventDraft[]): Promise<StoredEvent[]> {
+    if (this.#closed) return Promise.reject(closedError());
+    if (drafts.length === 0) return Promise.resolve([]);
+    let bytes: Buffer[];
+    try {
       // A draft that cannot be encoded is refused before anything is written.
-      bytes.push(encodeEvent(draftFields(draft)));
-      args.push(draft.id, retainKey(draft), draftJson(draft));
+      bytes = drafts.map((draft) => encodeEvent(draftFields(draft)));
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return this.#writable().then(
+      () =>
+        new Promise<StoredEvent[]>((resolve, reject) => {
+          this.#queue.push({ drafts, bytes, resolve, reject });
+          if (!this.#flushScheduled) {
+            this.#flushScheduled = true;
+            setImmediate(() => this.#flush());
+          }
+        }),
+    );
+  }
+
+  /** Resolves when appends can be sent; rejects with the reason they cannot. */
+  async #writable(): Promise<void> {
     await this.#usable('write');
     if (!(await this.#startedWithin(START_WAIT_MS))) {
       throw unavailable(
@@ -491,24 +517,65 @@ class RedisStore implements Store, StoreHealth {
         new Error(`its reader has not started within ${START_WAIT_MS} ms`),
       );
     }
+  }
+
+  /**
+   * Sends the appends of one tick as few scripts as possible (group commit):
+   * one round trip and one Redis write for a burst of publishes. Scripts are
+   * pipelined on one connection, so Redis runs them in queue order.
+   */
+  #flush(): void {
+    this.#flushScheduled = false;
+    const queue = this.#queue;
+    this.#queue = [];
+    let group: Pending[] = [];
+    let size = 0;
+    for (const pending of queue) {
+      if (size > 0 && size + pending.drafts.length > MAX_EVENTS_PER_SCRIPT) {
+        void this.#send(group);
+        group = [];
+        size = 0;
+      }
+      group.push(pending);
+      size += pending.drafts.length;
+    }
+    if (group.length > 0) void this.#send(group);
+  }
+
+  async #send(group: readonly Pending[]): Promise<void> {
+    const args: (string | number)[] = [this.#retention.maxEvents, this.#maxRetained, 0];
+    for (const pending of group) {
+      for (const draft of pending.drafts) args.push(draft.id, retainKey(draft), draftJson(draft));
+    }
+    args[2] = (args.length - 3) / 3;
     let reply: [string, string];
     try {
-      reply = (await (
+      if (this.#closed) throw closedError();
+      reply = await (
         this.#commands as unknown as {
           andonAppend(...args: (string | number)[]): Promise<[string, string]>;
         }
-      ).andonAppend(...this.#keys, ...args)) as [string, string];
+      ).andonAppend(...this.#keys, ...args);
     } catch (error) {
-      throw unavailable('write', error);
+      const refusal = isAndonError(error, 'ANDON_CLOSED') ? error : unavailable('write', error);
+      for (const pending of group) pending.reject(refusal);
+      return;
     }
-    const first = Number(reply[0]);
+    let position = Number(reply[0]);
     const time = Number(reply[1]);
-    const stored = drafts.map(
-      (draft, i): StoredEvent => ({ ...draft, position: first + i, time, bytes: bytes[i]! }),
-    );
-    const last = first + drafts.length - 1;
-    if (last > this.#knownThrough) this.#knownThrough = last;
-    return stored;
+    for (const pending of group) {
+      const stored = pending.drafts.map(
+        (draft, i): StoredEvent => ({
+          ...draft,
+          position: position + i,
+          time,
+          bytes: pending.bytes[i]!,
+        }),
+      );
+      position += stored.length;
+      pending.resolve(stored);
+    }
+    if (position - 1 > this.#knownThrough) this.#knownThrough = position - 1;
   }
 
   async read(after: number, options: ReadOptions): Promise<ReadPage> {
