@@ -20,6 +20,7 @@ import { latency } from './scenarios/latency.js';
 import { manyTopics } from './scenarios/many-topics.js';
 import { publish } from './scenarios/publish.js';
 import { reconnectStorm } from './scenarios/reconnect-storm.js';
+import { redis } from './scenarios/redis.js';
 import { storeCommit } from './scenarios/store-commit.js';
 import { storeReplay } from './scenarios/store-replay.js';
 import { workers } from './scenarios/workers.js';
@@ -38,6 +39,7 @@ const SCENARIOS: readonly Scenario[] = [
   publish,
   reconnectStorm,
   manyTopics,
+  redis,
 ];
 
 const USAGE = `Usage: node --import tsx bench/run.ts [--full] [--only name,name] [--dir path]

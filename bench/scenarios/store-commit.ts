@@ -57,11 +57,16 @@ function open(config: Config, dir: string, index: number): Store {
 }
 
 /**
- * Runs {@link PUBLISHERS} loops that each append one event and await it,
- * then append the next, until the window closes. Latency is counted for
- * appends started inside the window; throughput for those completed in it.
+ * Runs `publishers` loops that each append one event and await it, then
+ * append the next, until the window closes. Latency is counted for appends
+ * started inside the window; throughput for those completed in it.
  */
-async function drive(store: Store, warmupMs: number, durationMs: number) {
+export async function driveAppends(
+  store: Store,
+  warmupMs: number,
+  durationMs: number,
+  publishers: number = PUBLISHERS,
+) {
   const samples = new Samples();
   let seq = 0;
   let completed = 0;
@@ -83,7 +88,7 @@ async function drive(store: Store, warmupMs: number, durationMs: number) {
       if (done >= from && done < until) completed++;
     }
   };
-  await Promise.all(Array.from({ length: PUBLISHERS }, publisher));
+  await Promise.all(Array.from({ length: publishers }, publisher));
   unwatch();
   return { samples, completed, commits };
 }
@@ -132,7 +137,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     context.log(`store-commit: ${label(config).join(' ')}`);
     const store = open(config, context.scratch, index);
     try {
-      const { samples, completed, commits } = await drive(
+      const { samples, completed, commits } = await driveAppends(
         store,
         WARMUP_MS[mode],
         DURATION_MS[mode],
