@@ -123,7 +123,7 @@ async function expectDegraded(
   expect(refused.status).toBe(503);
   expect(refused.headers.get('retry-after')).toBe('5');
   expect(refused.body).toMatch(
-    /^The update was not stored, so it was not published: The SQLite store cannot write \(.+\)\. Retry later\.\n$/,
+    /^The update was not acknowledged: The SQLite store cannot write \(.+\)\. Retry later\.\n$/,
   );
   expect(refused.body).toMatch(cause);
   expect(await storeRefusals(hub)).toBe(refusalsBefore + 1);

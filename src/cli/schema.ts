@@ -63,7 +63,7 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     env: ['ANDON_STORE'],
     kind: 'store',
     default: 'memory',
-    help: 'where events are kept: memory, sqlite:PATH (durable), or redis://host:port/db (durable, shared by several hubs)',
+    help: 'where events are kept: memory, sqlite:PATH (durable), or redis://host:port/db or redis+sentinel://host:port,.../name/db (shared by several hubs)',
   },
   {
     key: 'durability',
@@ -113,6 +113,14 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
     kind: 'string',
     default: 'andon',
     help: 'Redis: names the keys; hubs with the same prefix on one Redis are one hub',
+  },
+  {
+    key: 'redisReplicas',
+    flag: 'redis-replicas',
+    env: ['ANDON_REDIS_REPLICAS'],
+    kind: 'count',
+    default: '0',
+    help: 'Redis: replicas that must confirm each publish (WAIT) before its 200, so a failover loses none',
   },
   {
     key: 'workers',

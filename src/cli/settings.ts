@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { AndonError } from '../errors.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm, type KeyConfig } from '../mercure/auth.js';
 import { defaultMaxSubscribers } from '../server/open-files.js';
-import { parseRedisUrl } from '../store/redis.js';
+import { parseRedisUrl } from '../store/redis-url.js';
 import { readConfigFile } from './config-file.js';
 import { parseDuration } from './duration.js';
 import { LOG_LEVELS, SERVE_SETTINGS, type SettingSpec, STRUCTURED_KEYS } from './schema.js';
@@ -35,6 +35,8 @@ export interface ServeConfig {
   readonly storeMaxSize: number;
   /** Redis key prefix: hubs sharing it on one Redis are one hub. */
   readonly redisPrefix: string;
+  /** Replicas that must confirm each append (Redis WAIT) before it is acknowledged. */
+  readonly redisReplicas: number;
   readonly timeInterval: number;
   readonly heartbeat: number;
   readonly retry: number;
@@ -152,7 +154,7 @@ function readValue(spec: SettingSpec, label: string, raw: unknown): unknown {
       if (text.startsWith('sqlite:') && text.length > 'sqlite:'.length) {
         return { kind: 'sqlite', path: text.slice('sqlite:'.length) };
       }
-      if (text.startsWith('redis://') || text.startsWith('rediss://')) {
+      if (/^(redis|rediss|redis\+sentinel):\/\//.test(text)) {
         try {
           parseRedisUrl(text);
         } catch (error) {
@@ -249,6 +251,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
       retainedTopics: values.retainedTopics as number,
       storeMaxSize: values.storeMaxSize as number,
       redisPrefix: values.redisPrefix as string,
+      redisReplicas: values.redisReplicas as number,
       timeInterval,
       heartbeat: values.heartbeat as number,
       retry: values.retry as number,

@@ -112,7 +112,7 @@ export async function handlePublish(
       const why = error instanceof Error ? error.message : String(error);
       throw new AndonError(
         'ANDON_STORE_UNAVAILABLE',
-        `The update was not stored, so it was not published: ${/[.!?]$/.test(why) ? why : `${why}.`} Retry later.`,
+        `The update was not acknowledged: ${/[.!?]$/.test(why) ? why : `${why}.`} Retry later.`,
         { cause: error },
       );
     }

@@ -36,6 +36,7 @@ export function openStore(config: ServeConfig, logger?: Logger): Store {
     return createRedisStore({
       url: config.store.url,
       prefix: config.redisPrefix,
+      replicas: config.redisReplicas,
       retention: { maxEvents: config.retentionEvents, maxAgeMs: config.retentionAge },
       maxRetainedTopics: config.retainedTopics,
       log: (level, message) => logger?.[level](message),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../test/helpers/redis.js';
 import type { EventDraft, StoredEvent } from '../engine/event.js';
 import { isAndonError } from '../errors.js';
-import { createRedisStore, parseRedisUrl, type RedisStoreOptions } from './redis.js';
+import { createRedisStore, type RedisStoreOptions } from './redis.js';
 import type { Store, StoreHealth } from './store.js';
 import { readAfter, runStoreSuite } from './store.suite.js';
 
@@ -207,41 +207,5 @@ describe('Redis store outages', () => {
     expect(store.health().ok).toBe(false);
     await expect(store.append(drafts(1, 'z'))).rejects.toThrow(/Redis store cannot write/);
     await expect(store.head()).rejects.toThrow(/Redis store cannot read/);
-  });
-});
-
-describe('parseRedisUrl', () => {
-  it('reads host, port, database and TLS', () => {
-    expect(parseRedisUrl('redis://cache.internal:6380/2')).toEqual({
-      host: 'cache.internal',
-      port: 6380,
-      db: 2,
-      tls: false,
-    });
-    expect(parseRedisUrl('rediss://user:pw@[::1]')).toEqual({
-      host: '::1',
-      port: 6379,
-      db: 0,
-      tls: true,
-    });
-  });
-
-  it('says what is wrong with a bad URL', () => {
-    const cases: [string, RegExp][] = [
-      ['localhost:6379', /must start with redis:\/\//],
-      ['http://localhost:6379', /must start with redis:\/\//],
-      ['redis://localhost:6379/cache', /database "cache"; a Redis database is a number/],
-      ['not a url', /is not a URL/],
-    ];
-    for (const [url, message] of cases) {
-      let error: unknown;
-      try {
-        parseRedisUrl(url);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(isAndonError(error, 'ANDON_INVALID_OPTION'), url).toBe(true);
-      expect((error as Error).message).toMatch(message);
-    }
   });
 });

@@ -26,6 +26,7 @@ import { AndonError, isAndonError } from '../errors.js';
 import { encodeEvent } from '../sse/encoder.js';
 import { notifyListeners } from './listeners.js';
 import { APPEND_SCRIPT, PRUNE_SCRIPT } from './redis-scripts.js';
+import { describeTarget, parseRedisUrl, type RedisTarget } from './redis-url.js';
 import { DEFAULT_MAX_RETAINED_TOPICS, DEFAULT_RETENTION } from './retention.js';
 import type {
   ReadOptions,
@@ -42,8 +43,22 @@ import type {
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
-  /** `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS). */
+  /**
+   * `redis://[user:password@]host[:port][/db]`, `rediss://` (TLS), or
+   * `redis+sentinel://[:password@]host:port[,host:port...]/name[/db]` to
+   * follow the primary that Redis Sentinel names for group `name` through failovers.
+   */
   readonly url: string;
+  /**
+   * Replicas that must confirm each append (Redis `WAIT`) before it is
+   * acknowledged. Default 0: Redis's answer suffices. With 1 or more, a
+   * failover to a confirmed replica loses no acknowledged event; an append
+   * not confirmed in time is refused (it is stored on the primary and may
+   * still be delivered, once).
+   */
+  readonly replicas?: number;
+  /** How long an append waits for its replicas' confirmation, in ms. Default 1,000. */
+  readonly replicaTimeoutMs?: number;
   /**
    * Names the keys (`andon:{<prefix>}:stream`, ...). Hubs sharing a prefix are
    * one hub; different prefixes on one Redis are independent. Default `andon`.
@@ -61,6 +76,13 @@ export interface RedisStoreOptions {
    * deemed dead and replaced, so a silent network failure is noticed.
    */
   readonly blockMs?: number;
+  /**
+   * How long a command (an append, a read) may wait for Redis's answer, in
+   * ms. Default 5,000. Past it the command fails (an append: 503, it may have
+   * been stored) and the connection is replaced: a Redis that hangs is an
+   * outage, like one that is gone.
+   */
+  readonly commandTimeoutMs?: number;
   /** Most delay between reconnection attempts, in ms. Default 2,000. */
   readonly maxReconnectDelayMs?: number;
   /** Called when Redis becomes unreachable or reachable again, and when it lost history. */
@@ -92,8 +114,24 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** ioredis's words for a broken connection name its options: say what they mean instead. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // With maxRetriesPerRequest 0, the commands in flight when a connection breaks fail so: they may have run.
+  if (error.name === 'MaxRetriesPerRequestError') {
+    return 'the connection to Redis broke before it answered; a write may have been stored, and is then delivered once';
+  }
+  // With commandTimeout: Redis hangs (a partition, a stalled machine).
+  if (error.message === 'Command timed out') {
+    return 'Redis did not answer in time; a write may have been stored, and is then delivered once';
+  }
+  // With enableOfflineQueue false, a command sent while disconnected fails so: it did not run.
+  if (error.message.startsWith("Stream isn't writeable")) return 'not connected to Redis';
+  return error.message;
+}
+
 function unavailable(what: string, error: unknown): AndonError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = reasonOf(error);
   return new AndonError(
     'ANDON_STORE_UNAVAILABLE',
     `The Redis store cannot ${what} (${message.replace(/[.\s]+$/, '')}).`,
@@ -164,52 +202,10 @@ function checkCount(name: string, value: number, min: number): number {
   return value;
 }
 
-/** Checks a Redis URL and says, in a sentence, what is wrong with it. */
-export function parseRedisUrl(url: string): {
-  host: string;
-  port: number;
-  db: number;
-  tls: boolean;
-} {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new AndonError(
-      'ANDON_INVALID_OPTION',
-      `"${url}" is not a URL; use redis://host:port/db.`,
-    );
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new AndonError(
-      'ANDON_INVALID_OPTION',
-      `"${url}" is not a Redis URL; it must start with redis:// (or rediss:// for TLS).`,
-    );
-  }
-  if (parsed.hostname === '') {
-    throw new AndonError(
-      'ANDON_INVALID_OPTION',
-      `"${url}" names no host; use redis://host:port/db.`,
-    );
-  }
-  const path = parsed.pathname.replace(/^\//, '');
-  if (path !== '' && !/^\d{1,5}$/.test(path)) {
-    throw new AndonError(
-      'ANDON_INVALID_OPTION',
-      `"${url}" names database "${path}"; a Redis database is a number, like redis://host:6379/0.`,
-    );
-  }
-  return {
-    host: parsed.hostname.replace(/^\[|\]$/g, ''),
-    port: parsed.port === '' ? 6379 : Number(parsed.port),
-    db: path === '' ? 0 : Number(path),
-    tls: parsed.protocol === 'rediss:',
-  };
-}
-
 /** One connection's state, as health reports it. */
 interface Link {
-  up: boolean;
+  /** Whether the connection was up when last seen (events); health asks the connection itself. */
+  wasUp: boolean;
   reason: string;
   since: number;
 }
@@ -222,6 +218,8 @@ class RedisStore implements Store, StoreHealth {
   readonly #maxRetained: number;
   readonly #blockMs: number;
   readonly #where: string;
+  readonly #replicas: number;
+  readonly #replicaTimeoutMs: number;
   readonly #log: NonNullable<RedisStoreOptions['log']>;
   readonly #watchers = new Set<Watcher>();
   readonly #healthListeners = new Set<(report: StoreHealthReport) => void>();
@@ -266,12 +264,14 @@ class RedisStore implements Store, StoreHealth {
     );
     this.#blockMs = checkCount('blockMs', options.blockMs ?? 5000, 1);
     const maxDelay = checkCount('maxReconnectDelayMs', options.maxReconnectDelayMs ?? 2000, 10);
-    this.#where = `${target.host}:${target.port}/${target.db}`;
+    this.#where = describeTarget(target);
+    this.#replicas = checkCount('replicas', options.replicas ?? 0, 0);
+    this.#replicaTimeoutMs = checkCount('replicaTimeoutMs', options.replicaTimeoutMs ?? 1000, 1);
     this.#log = options.log ?? (() => {});
     const now = Date.now();
     this.#links = {
-      commands: { up: false, reason: 'connecting', since: now },
-      reader: { up: false, reason: 'connecting', since: now },
+      commands: { wasUp: false, reason: 'connecting', since: now },
+      reader: { wasUp: false, reason: 'connecting', since: now },
     };
     const base: RedisOptions = {
       // Refuse at once while disconnected: a publisher gets 503, never a queue that may be lost.
@@ -286,9 +286,17 @@ class RedisStore implements Store, StoreHealth {
       retryStrategy: (times) =>
         Math.round(Math.min(maxDelay, 50 * 2 ** Math.min(times, 16)) * (0.5 + Math.random() / 2)),
       lazyConnect: false,
+      // A primary demoted by a failover answers writes with READONLY: find the new one.
+      reconnectOnError: (error) => error.message.startsWith('READONLY'),
     };
-    this.#commands = new Redis(options.url, { ...base, connectionName: 'andon-commands' });
-    this.#reader = new Redis(options.url, {
+    const commandTimeout = checkCount('commandTimeoutMs', options.commandTimeoutMs ?? 5000, 1);
+    this.#commands = connectTo(target, options.url, {
+      ...base,
+      connectionName: 'andon-commands',
+      // Longer than any WAIT for replicas, which is a command too.
+      commandTimeout: Math.max(commandTimeout, this.#replicaTimeoutMs + 1000),
+    });
+    this.#reader = connectTo(target, options.url, {
       ...base,
       connectionName: 'andon-reader',
       enableAutoPipelining: false,
@@ -320,21 +328,32 @@ class RedisStore implements Store, StoreHealth {
     });
     const down = (reason: string) => {
       attempted();
-      if (link.up || link.reason === 'connecting') link.since = Date.now();
-      link.up = false;
+      if (link.wasUp || link.reason === 'connecting') link.since = Date.now();
+      link.wasUp = false;
       link.reason = reason;
       this.#report();
     };
     connection.on('error', (error: Error & { code?: string }) => {
-      // ioredis reconnects by itself; the reason is kept for health and logs.
-      if (!this.#closed) down(error.code ?? error.message);
+      // ioredis reconnects by itself; the reason is kept for health and logs. An error
+      // reported while the connection is ready (a Sentinel link, a flushed command) is no outage.
+      if (this.#closed) return;
+      if (connection.status === 'ready') link.reason = error.code ?? error.message;
+      else down(error.code ?? error.message);
     });
     connection.on('close', () => {
-      if (!this.#closed && link.up) down('connection closed');
+      if (!this.#closed && link.wasUp) down('connection closed');
+    });
+    // ioredis gives a connection up ('end') only when told to: unless closing, connect again.
+    connection.on('end', () => {
+      if (this.#closed) return;
+      down('connection ended');
+      setTimeout(() => {
+        if (!this.#closed && connection.status === 'end') connection.connect().catch(() => {});
+      }, 100).unref();
     });
     connection.on('ready', () => {
       attempted();
-      link.up = true;
+      link.wasUp = true;
       link.reason = '';
       link.since = Date.now();
       this.#report();
@@ -342,14 +361,29 @@ class RedisStore implements Store, StoreHealth {
     return firstAttempt;
   }
 
+  /** After a command timed out, the connection is taken as dead and replaced (reconnects). */
+  #replaceIfHung(error: unknown): void {
+    if (error instanceof Error && error.message === 'Command timed out' && !this.#closed) {
+      this.#commands.disconnect(true);
+    }
+  }
+
+  /** A connection is up when ioredis says it is ready, whatever errors came before. */
+  #up(connection: Redis): boolean {
+    return connection.status === 'ready';
+  }
+
   /**
    * Waits for the first connection attempts of a new store, then refuses at
    * once while Redis is unreachable: a publisher gets its 503 now, not later.
    */
   async #usable(what: string): Promise<void> {
-    if (!this.#links.commands.up || !this.#links.reader.up) await this.#firstAttempts;
+    if (!this.#up(this.#commands) || !this.#up(this.#reader)) await this.#firstAttempts;
     if (this.#closed) throw closedError();
-    if (!this.#links.commands.up) throw unavailable(what, this.health().detail);
+    // Writes need the reader too: a hub that cannot feed its own subscribers refuses them, as
+    // /healthz says; reads need only the command connection.
+    const ok = what === 'write' ? this.health().ok : this.#up(this.#commands);
+    if (!ok) throw unavailable(what, this.health().detail);
   }
 
   /** True once the reader knows where it starts, false if that takes longer than `ms`. */
@@ -386,8 +420,11 @@ class RedisStore implements Store, StoreHealth {
   health(): StoreHealthReport {
     if (this.#closed) return { ok: false, detail: 'closed' };
     const { commands, reader } = this.#links;
-    if (commands.up && reader.up) return { ok: true, detail: `redis: connected to ${this.#where}` };
-    const broken = commands.up ? reader : commands;
+    const commandsUp = this.#up(this.#commands);
+    if (commandsUp && this.#up(this.#reader)) {
+      return { ok: true, detail: `redis: connected to ${this.#where}` };
+    }
+    const broken = commandsUp ? reader : commands;
     return {
       ok: false,
       detail: `redis: ${this.#where} unreachable since ${new Date(broken.since).toISOString()} (${broken.reason}); publishes are refused until it is back`,
@@ -556,7 +593,16 @@ class RedisStore implements Store, StoreHealth {
           andonAppend(...args: (string | number)[]): Promise<[string, string]>;
         }
       ).andonAppend(...this.#keys, ...args);
+      if (this.#replicas > 0) {
+        const confirmed = await this.#commands.wait(this.#replicas, this.#replicaTimeoutMs);
+        if (confirmed < this.#replicas) {
+          throw new Error(
+            `stored on the primary, but ${confirmed} of the ${this.#replicas} replica(s) required confirmed it within ${this.#replicaTimeoutMs} ms, so a failover could lose it; it may still be delivered, once`,
+          );
+        }
+      }
     } catch (error) {
+      this.#replaceIfHung(error);
       const refusal = isAndonError(error, 'ANDON_CLOSED') ? error : unavailable('write', error);
       for (const pending of group) pending.reject(refusal);
       return;
@@ -618,6 +664,7 @@ class RedisStore implements Store, StoreHealth {
       }
     } catch (error) {
       if (this.#closed) throw closedError();
+      this.#replaceIfHung(error);
       throw unavailable('read', error);
     }
     if (this.#closed) throw closedError();
@@ -642,6 +689,7 @@ class RedisStore implements Store, StoreHealth {
       return undefined;
     } catch (error) {
       if (this.#closed) throw closedError();
+      this.#replaceIfHung(error);
       throw unavailable('read', error);
     }
   }
@@ -664,6 +712,7 @@ class RedisStore implements Store, StoreHealth {
       return { events, through: seq[1] === null ? 0 : Number(seq[1]) };
     } catch (error) {
       if (this.#closed) throw closedError();
+      this.#replaceIfHung(error);
       throw unavailable('read', error);
     }
   }
@@ -678,6 +727,7 @@ class RedisStore implements Store, StoreHealth {
         : { position: Number(seq), id: id ?? '' };
     } catch (error) {
       if (this.#closed) throw closedError();
+      this.#replaceIfHung(error);
       throw unavailable('read', error);
     }
   }
@@ -732,6 +782,22 @@ class RedisStore implements Store, StoreHealth {
       this.#commands.disconnect(false);
     }
   }
+}
+
+/** A connection to `target`: one Redis, or whichever primary the Sentinels name. */
+function connectTo(target: RedisTarget, url: string, options: RedisOptions): Redis {
+  if (target.kind === 'direct') return new Redis(url, options);
+  return new Redis({
+    ...options,
+    sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: target.name,
+    db: target.db,
+    ...(target.password === undefined ? {} : { password: target.password }),
+    // Sentinels are retried as the data nodes are. A failover is noticed when the old primary
+    // drops the connection or answers READONLY; ioredis's failover detector is left off: a
+    // failover it detects while a connection is still connecting ends that connection for good.
+    sentinelRetryStrategy: options.retryStrategy,
+  });
 }
 
 /**

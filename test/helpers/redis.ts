@@ -8,7 +8,7 @@
  * test file (the `afterAll` below), whatever the test did.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,8 +98,14 @@ function send(port: number, line: string): Promise<string> {
   });
 }
 
+/** Options of {@link startRedis}. */
+export interface StartRedisOptions {
+  /** Starts it as a replica of the Redis on this loopback port. */
+  readonly replicaOf?: number;
+}
+
 /** Starts a Redis on a free loopback port, with append-only persistence in a temporary folder. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   const binary = ensureRedis();
   const dir = mkdtempSync(join(tmpdir(), 'andon-redis-'));
   folders.add(dir);
@@ -130,6 +136,9 @@ export async function startRedis(): Promise<TestRedis> {
         'no',
         '--loglevel',
         'warning',
+        ...(options.replicaOf === undefined
+          ? []
+          : ['--replicaof', '127.0.0.1', String(options.replicaOf)]),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -179,6 +188,82 @@ export async function startRedis(): Promise<TestRedis> {
     command: (line) => send(port, line),
     destroy: async () => {
       await kill();
+      rmSync(dir, { recursive: true, force: true });
+      folders.delete(dir);
+    },
+  };
+}
+
+/** A running Redis Sentinel. */
+export interface TestSentinel {
+  readonly port: number;
+  /** Sends one command (inline protocol) and resolves with the raw reply. */
+  command(line: string): Promise<string>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Starts a Sentinel (redis-server --sentinel) on a free loopback port that
+ * monitors the primary on `primaryPort` as group `name`, alone (quorum 1),
+ * declaring it down after `downAfterMs` of silence and failing over then.
+ */
+export async function startSentinel(
+  primaryPort: number,
+  name: string,
+  downAfterMs = 1_000,
+): Promise<TestSentinel> {
+  const binary = ensureRedis();
+  const dir = mkdtempSync(join(tmpdir(), 'andon-sentinel-'));
+  folders.add(dir);
+  const port = await freePort();
+  // Sentinel rewrites its configuration file: it must be its own, writable.
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 1`,
+      `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
+      `sentinel failover-timeout ${name} 5000`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(binary, [conf, '--sentinel', '--daemonize', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let log = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  child.on('exit', () => running.delete(child));
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    try {
+      if ((await send(port, 'PING')).startsWith('+PONG')) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis sentinel did not start on port ${port}:\n${log.slice(-4000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return {
+    port,
+    command: (line) => send(port, line),
+    destroy: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
       folders.delete(dir);
     },
