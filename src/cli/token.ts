@@ -60,7 +60,7 @@ function signingKey(
   if (key?.key === undefined) {
     throw new AndonError(
       'ANDON_INVALID_SETTING',
-      `No ${role} key is configured: set --jwt-key, MERCURE_${role.toUpperCase()}_JWT_KEY or give --key-file.`,
+      `No ${role} key is configured: set MERCURE_JWT_KEY or MERCURE_${role.toUpperCase()}_JWT_KEY, name a --config file holding the hub's key, or give --key-file.`,
     );
   }
   if (key.alg !== undefined && !key.alg.startsWith('HS')) {
