@@ -209,3 +209,18 @@ describe('Redis store outages', () => {
     await expect(store.head()).rejects.toThrow(/Redis store cannot read/);
   });
 });
+
+describe('Redis store options', () => {
+  it('refuses a prefix that would break its keys, saying why', () => {
+    for (const prefix of ['', 'a}b', 'hall {1}', 'x'.repeat(101)]) {
+      let error: unknown;
+      try {
+        createRedisStore({ url: redis.url(), prefix });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isAndonError(error, 'ANDON_INVALID_OPTION'), prefix).toBe(true);
+      expect((error as Error).message).toMatch(/^Redis store "prefix" must be 1 to 100 letters/);
+    }
+  });
+});

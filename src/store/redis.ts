@@ -243,6 +243,12 @@ class RedisStore implements Store, StoreHealth {
   constructor(options: RedisStoreOptions) {
     const target = parseRedisUrl(options.url);
     const prefix = options.prefix ?? 'andon';
+    if (!/^[\w.:-]{1,100}$/.test(prefix)) {
+      throw new AndonError(
+        'ANDON_INVALID_OPTION',
+        `Redis store "prefix" must be 1 to 100 letters, digits, or . _ : -; got "${prefix}".`,
+      );
+    }
     const tag = `andon:{${prefix}}`;
     this.#keys = [`${tag}:stream`, `${tag}:ids`, `${tag}:latest`, `${tag}:order`, `${tag}:meta`];
     this.#retention = {
