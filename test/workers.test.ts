@@ -5,16 +5,18 @@
  * publish; a subscriber that comes back on the other worker replays exactly
  * what it missed; SIGTERM ends every stream with a retry in both workers;
  * a killed worker is replaced. With the memory store (held by the primary,
- * reached over IPC) and with a SQLite file every process opens.
+ * reached over IPC), with a SQLite file every process opens, and with Redis
+ * (every worker reads it itself).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../src/mercure/auth.js';
 import { type AndonProcess, startAndon } from './helpers/andon-process.js';
 import { RawSseClient, type SseBlock } from './helpers/raw-sse-client.js';
+import { startRedis, type TestRedis } from './helpers/redis.js';
 import { waitFor } from './helpers/wait.js';
 
 const KEY = 'workers-test-key-long-enough-for-hs256!';
@@ -101,9 +103,18 @@ async function healthOfWorkers(
   return seen;
 }
 
+let redis: TestRedis | undefined;
+/** Each Redis test gets its own database: the hubs of one test are one hub, the tests are not. */
+let redisDb = 0;
+beforeAll(async () => {
+  redis = await startRedis();
+}, 600_000);
+afterAll(() => redis?.destroy());
+
 describe.each([
   ['memory', () => 'memory'],
   ['sqlite', () => `sqlite:${join(dir, `andon-${Date.now()}.db`)}`],
+  ['redis', () => redis!.url(redisDb++)],
 ])('andon serve --workers 2 with the %s store', (_name, store) => {
   it('delivers every update once, in one order, to subscribers on both workers', async () => {
     const andon = await start(store());
