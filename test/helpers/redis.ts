@@ -73,6 +73,11 @@ export function ensureRedis(): string {
 const running = new Set<ChildProcess>();
 const folders = new Set<string>();
 
+// And if the test worker itself goes away first, take the servers with it.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
