@@ -13,7 +13,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine, type EngineObserver, type EngineSettings } from '../engine/engine.js';
-import { responseSink } from '../engine/sink.js';
 import { HEARTBEAT_PARAMETER, MIN_HEARTBEAT_MS, RETAINED_PARAMETER } from '../mercure/subscribe.js';
 import { readLastEventId, refuse, writeStreamHead } from '../sse/response.js';
 import type { Store, StoreFilter } from '../store/store.js';
@@ -87,8 +86,8 @@ export class BoardFeed {
       return;
     }
     const retainedText = query.get(RETAINED_PARAMETER);
-    writeStreamHead(req, res);
-    const subscriber = this.#engine.attach(responseSink(res), {
+    const sink = writeStreamHead(req, res);
+    const subscriber = this.#engine.attach(sink, {
       filter,
       lastEventId: readLastEventId(req),
       retained: retainedText !== null && retainedText !== '0' && retainedText !== 'false',

@@ -53,7 +53,8 @@ export class Subscriber {
   #queue: StoredEvent[] = [];
   #conflated: Map<string, StoredEvent> | null = null;
   #queuedBytes = 0;
-  #drainWaiters: (() => void)[] = [];
+  /** Made on first use: most subscribers never wait for a drain. */
+  #drainWaiters: (() => void)[] | null = null;
   #selection: EventFilter | null | undefined;
 
   constructor(
@@ -125,7 +126,10 @@ export class Subscriber {
   /** Resolves when the subscriber is not congested (or closed). */
   writable(): Promise<void> {
     if (!this.#congested || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.#drainWaiters ??= [];
+      this.#drainWaiters.push(resolve);
+    });
   }
 
   /** Ends the stream gracefully, writing `last` first. */
@@ -152,8 +156,14 @@ export class Subscriber {
     this.#queue = [];
     this.#conflated = null;
     this.#queuedBytes = 0;
+    this.#wake();
+  }
+
+  /** Resolves what {@link Subscriber.writable} handed out. */
+  #wake(): void {
     const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
+    if (waiters === null) return;
+    this.#drainWaiters = null;
     for (const resolve of waiters) resolve();
   }
 
@@ -179,11 +189,7 @@ export class Subscriber {
     if (pending.length > 0) {
       this.write(pending.length === 1 ? pending[0]!.bytes : concatBytes(pending));
     }
-    if (!this.#congested) {
-      const waiters = this.#drainWaiters;
-      this.#drainWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    if (!this.#congested) this.#wake();
   }
 
   /** The queue in position order, emptied. */

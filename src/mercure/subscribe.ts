@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StoredEvent } from '../engine/event.js';
 import { EARLIEST } from '../engine/replay.js';
-import { responseSink } from '../engine/sink.js';
 import { AndonError } from '../errors.js';
 import { readLastEventId, writeStreamHead } from '../sse/response.js';
 import type { VerifiedToken } from './auth.js';
@@ -59,6 +58,12 @@ function invalid(message: string): AndonError {
   return new AndonError('ANDON_INVALID_SUBSCRIPTION', message);
 }
 
+/** Shared by every subscription without a `mercure.subscribe` claim. */
+const NO_MATCHERS: readonly TopicMatcher[] = [];
+
+/** A socket error ends in 'close', handled there; the listener only keeps it from throwing. */
+function ignore(): void {}
+
 /** Handles one subscribe request. Never throws: every failure becomes an answer. */
 export async function handleSubscribe(
   context: HubContext,
@@ -99,9 +104,11 @@ export async function handleSubscribe(
           `"authorization" query parameter or "${settings.cookieName}" cookie) with a mercure.subscribe claim.`,
       );
     }
-    const entitled: TopicMatcher[] = (token?.mercure?.subscribe ?? []).map((selector) =>
-      context.selectors.get(selector),
-    );
+    const claim = token?.mercure?.subscribe;
+    const entitled: readonly TopicMatcher[] =
+      claim === undefined || claim.length === 0
+        ? NO_MATCHERS
+        : claim.map((selector) => context.selectors.get(selector));
 
     const lastEventId = readLastEventId(req);
     let after: number | undefined;
@@ -148,8 +155,8 @@ export async function handleSubscribe(
       headers['Last-Event-ID'] = Buffer.from(resumeFrom, 'utf8').toString('latin1');
     }
     if (source?.via === 'query') headers['Cache-Control'] = 'private, no-cache, no-transform';
-    writeStreamHead(req, res, headers);
-    const subscriber = engine.attach(responseSink(res), {
+    const sink = writeStreamHead(req, res, headers);
+    const subscriber = engine.attach(sink, {
       filter,
       topics: exact ? topics : undefined,
       after,
@@ -158,7 +165,9 @@ export async function handleSubscribe(
       heartbeat,
     });
 
-    const id = `urn:uuid:${randomUUID()}`;
+    // Node builds a UUID from some fifteen concatenated pieces (~0.5 KB while
+    // they stay pieces); copied once, the id held for the connection is one string.
+    const id = Buffer.from(`urn:uuid:${randomUUID()}`, 'latin1').toString('latin1');
     const log: SubscriptionLog = {
       subscriber: id,
       topics,
@@ -168,19 +177,23 @@ export async function handleSubscribe(
     observer.opened?.(log);
     context.activeSubscriptions?.add(id, topics, token?.mercure?.payload);
     let reason: 'disconnected' | 'expired' = 'disconnected';
-    const expire = () => {
-      reason = 'expired';
-      subscriber.end();
-    };
-    if (token?.exp !== undefined) context.expiry.add(expire, token.exp * 1000);
+    // Made only for tokens that expire: every closure kept per connection is memory.
+    let expire: (() => void) | undefined;
+    if (token?.exp !== undefined) {
+      expire = () => {
+        reason = 'expired';
+        subscriber.end();
+      };
+      context.expiry.add(expire, token.exp * 1000);
+    }
     res.on('close', () => {
-      context.expiry.remove(expire);
+      if (expire !== undefined) context.expiry.remove(expire);
       const dropped = subscriber.closed && !engine.closed && reason === 'disconnected';
       engine.detach(subscriber);
       context.activeSubscriptions?.remove(id);
       observer.closed?.(log, engine.closed ? 'closed' : dropped ? 'dropped' : reason);
     });
-    res.on('error', () => {});
+    res.on('error', ignore);
   } catch (error) {
     sendRefusal(req, res, error, observer, cors);
   }

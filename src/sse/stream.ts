@@ -9,7 +9,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AttachOptions, Engine, type EngineObserver } from '../engine/engine.js';
-import { responseSink } from '../engine/sink.js';
 import { AndonError } from '../errors.js';
 import { createMemoryStore } from '../store/memory.js';
 import type { Store } from '../store/store.js';
@@ -165,8 +164,8 @@ class SseStream implements Stream {
       return;
     }
     const attach: AttachOptions = { lastEventId: readLastEventId(req) };
-    writeStreamHead(req, res, this.#cors?.headersFor(req));
-    const subscriber = this.#engine.attach(responseSink(res), attach);
+    const sink = writeStreamHead(req, res, this.#cors?.headersFor(req));
+    const subscriber = this.#engine.attach(sink, attach);
     res.on('close', () => this.#engine.detach(subscriber));
     // A write error means the client went away; 'close' follows and detaches it.
     res.on('error', () => {});

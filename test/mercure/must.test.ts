@@ -626,6 +626,8 @@ describe('Reconciliation', () => {
     const raw = await connectRaw(hub, hubPath([unicode], { lastEventID: iri }));
     expect(raw.status).toBe(200);
     expect(Buffer.from(raw.headers['last-event-id'] ?? '', 'latin1').toString('utf8')).toBe(iri);
+    // The head goes out as Latin-1 bytes, then the body: both intact.
+    expect((await raw.waitForEvents(1)).map((e) => e.data)).toEqual(['after']);
   });
 
   it('MUST answer Last-Event-ID: earliest when the hub history is empty', async () => {
