@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { AndonError } from '../errors.js';
 import { createMemoryStore } from '../store/memory.js';
 import { Engine, type EngineSettings } from './engine.js';
 import type { Sink } from './sink.js';
@@ -49,6 +50,30 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const draft = (id: string, key?: string) => ({ id, data: `data ${id}`, topics: [], key });
 
 describe('Engine', () => {
+  it('ends a stream whose replay the store cannot read (an outage) in good order, with its retry', async () => {
+    const store = createMemoryStore();
+    await store.append([draft('1')]);
+    const outage = new AndonError('ANDON_STORE_UNAVAILABLE', 'The store cannot read (down).');
+    store.latest = () => Promise.reject(outage);
+    const failed: unknown[] = [];
+    const errors: unknown[] = [];
+    const engine = new Engine(store, {
+      ...SETTINGS,
+      observer: {
+        catchUpFailed: (_subscriber, error) => failed.push(error),
+        error: (error) => errors.push(error),
+      },
+    });
+    const sink = new RecordingSink();
+    engine.attach(sink, { retained: true });
+    await vi.waitFor(() => expect(sink.ended).toBe(true));
+    expect(sink.destroyed).toBe(false);
+    expect(sink.text()).toBe('retry: 1000\n\nretry: 1000\n\n');
+    expect(failed).toEqual([outage]);
+    expect(errors).toEqual([]);
+    await engine.close();
+  });
+
   it('writes the events of one tick in one write, the same buffer for every subscriber', async () => {
     const store = createMemoryStore();
     const engine = new Engine(store, SETTINGS);

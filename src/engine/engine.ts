@@ -10,7 +10,7 @@
  * Subscribers that select exact topics are indexed by topic (see
  * `topic-index.ts`), so an event costs O(its subscribers), not O(all).
  */
-import { AndonError } from '../errors.js';
+import { AndonError, isAndonError } from '../errors.js';
 import { encodeRetry } from '../sse/encoder.js';
 import type { Store } from '../store/store.js';
 import { dispatch } from './dispatch.js';
@@ -18,7 +18,7 @@ import type { StoredEvent } from './event.js';
 import { startHeartbeat } from './heartbeat.js';
 import { type CatchUpStart, catchUp } from './replay.js';
 import type { Sink } from './sink.js';
-import { type EventFilter, Subscriber } from './subscriber.js';
+import { type EventFilter, type QueuePolicy, Subscriber } from './subscriber.js';
 import { TopicIndex } from './topic-index.js';
 
 /** Why a subscriber left. */
@@ -34,7 +34,13 @@ export interface EngineObserver {
   delivered?(deliveries: number, bytes: number): void;
   /** A catch-up finished: events replayed, and whether a reset was announced. */
   caughtUp?(subscriber: Subscriber, replayed: number, reset: boolean): void;
-  /** Something failed that no caller could be told about (a store read during catch-up). */
+  /**
+   * A catch-up could not read the store (`ANDON_STORE_UNAVAILABLE`: an outage):
+   * the subscriber's stream was ended with its `retry`, so the client comes
+   * back, and gets its replay, or a 503 while the outage lasts.
+   */
+  catchUpFailed?(subscriber: Subscriber, error: AndonError): void;
+  /** Something failed that no caller could be told about (an unexpected error during catch-up). */
   error?(error: unknown): void;
 }
 
@@ -101,6 +107,8 @@ export class Engine {
   readonly #unindexed = new Set<Subscriber>();
   readonly #index = new TopicIndex();
   readonly #retryBytes: Buffer;
+  /** One queue policy shared by every subscriber, not an object per connection. */
+  readonly #policy: QueuePolicy;
   readonly #unwatch: () => void;
   readonly #stopHeartbeat: () => void;
   #batch: StoredEvent[] = [];
@@ -115,6 +123,11 @@ export class Engine {
     this.#settings = settings;
     this.#observer = settings.observer ?? {};
     this.#retryBytes = encodeRetry(settings.retry);
+    this.#policy = {
+      maxQueue: settings.maxQueue,
+      maxQueueBytes: settings.maxQueueBytes,
+      conflate: settings.conflate,
+    };
     this.#unwatch = store.watch((events) => this.#receive(events));
     // A durable store may hold history from before this process: start from its head.
     store.head().then(
@@ -154,11 +167,7 @@ export class Engine {
     const subscriber = new Subscriber(
       this.#nextId++,
       sink,
-      {
-        maxQueue: this.#settings.maxQueue,
-        maxQueueBytes: this.#settings.maxQueueBytes,
-        conflate: this.#settings.conflate,
-      },
+      this.#policy,
       options.filter ?? null,
       options.topics === undefined ? null : [...new Set(options.topics)],
     );
@@ -229,6 +238,12 @@ export class Engine {
     catchUp(context, subscriber, from).then(
       (result) => this.#observer.caughtUp?.(subscriber, result.replayed, result.reset),
       (error: unknown) => {
+        if (isAndonError(error, 'ANDON_STORE_UNAVAILABLE')) {
+          // An outage, not a bug: end the stream in good order, the client retries.
+          this.#observer.catchUpFailed?.(subscriber, error);
+          subscriber.end(this.#retryBytes);
+          return;
+        }
         this.#observer.error?.(error);
         this.#drop(subscriber);
       },

@@ -48,6 +48,12 @@ export function createObserver(logger: Logger, metrics: HubMetrics): HubObserver
         error.message,
       );
     },
+    catchUpFailed(_subscriber, error) {
+      logger.warn(
+        { event: 'replay-failed', code: error.code },
+        `a subscriber's replay could not be read, so its stream was ended with a retry: ${error.message}`,
+      );
+    },
     error(error) {
       metrics.errors.inc();
       logger.error({ event: 'error', err: error }, 'unexpected error');
