@@ -1,7 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AndonError } from '../errors.js';
 import { createMemoryStore } from '../store/memory.js';
-import { Engine, type EngineSettings } from './engine.js';
+import {
+  COALESCE_MAX_MS,
+  COALESCE_MIN_SUBSCRIBERS,
+  Engine,
+  type EngineSettings,
+} from './engine.js';
 import type { Sink } from './sink.js';
 
 const SETTINGS: EngineSettings = {
@@ -50,6 +55,36 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const draft = (id: string, key?: string) => ({ id, data: `data ${id}`, topics: [], key });
 
 describe('Engine', () => {
+  it('coalesces under load: after a slow dispatch, the events meanwhile go out in one write', async () => {
+    const store = createMemoryStore();
+    const engine = new Engine(store, SETTINGS);
+    const sinks = Array.from({ length: COALESCE_MIN_SUBSCRIBERS }, () => new RecordingSink());
+    for (const sink of sinks) engine.attach(sink);
+    // One write takes 20 ms: the dispatch takes as long (a fan-out to 10,000 sockets takes ~150 ms).
+    const slow = sinks[0]!;
+    const write = slow.write.bind(slow);
+    slow.write = (chunk) => {
+      const until = performance.now() + 20;
+      while (performance.now() < until) {}
+      return write(chunk);
+    };
+    await store.append([draft('1')]);
+    await tick();
+    expect(sinks.every((s) => s.writes.length === 2)).toBe(true);
+    await store.append([draft('2')]);
+    await tick();
+    await store.append([draft('3')]);
+    await tick();
+    // Held back (not one tick later), then both in one write.
+    expect(sinks[1]!.writes).toHaveLength(2);
+    await vi.waitFor(() => expect(sinks[1]!.writes).toHaveLength(3), {
+      interval: 1,
+      timeout: COALESCE_MAX_MS * 20,
+    });
+    expect(sinks[1]!.writes[2]!.toString()).toBe('id: 2\ndata: data 2\n\nid: 3\ndata: data 3\n\n');
+    await engine.close();
+  });
+
   it('ends a stream whose replay the store cannot read (an outage) in good order, with its retry', async () => {
     const store = createMemoryStore();
     await store.append([draft('1')]);

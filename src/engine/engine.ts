@@ -4,8 +4,9 @@
  * Events come from the store's feed, never straight from publishers, so a
  * process sees its own events and those of every process sharing the store
  * through one path. Events arriving in one tick are gathered and flushed once
- * (`setImmediate`): a subscriber that receives the whole batch gets one
- * buffer shared with every other such subscriber, in one write.
+ * (`setImmediate`; under load, after a short coalescing wait, see
+ * {@link COALESCE_MIN_SUBSCRIBERS}): a subscriber that receives the whole
+ * batch gets one buffer shared with every other such subscriber, in one write.
  *
  * Subscribers that select exact topics are indexed by topic (see
  * `topic-index.ts`), so an event costs O(its subscribers), not O(all).
@@ -20,6 +21,20 @@ import { type CatchUpStart, catchUp } from './replay.js';
 import type { Sink } from './sink.js';
 import { type EventFilter, type QueuePolicy, Subscriber } from './subscriber.js';
 import { TopicIndex } from './topic-index.js';
+
+/**
+ * Coalescing under load: an engine with at least this many subscribers
+ * waits, after a dispatch, as long as that dispatch took (at most
+ * {@link COALESCE_MAX_MS}) before the next one. Writing one event to 10,000
+ * sockets takes ~150 ms here, nearly all of it in the kernel, and the cost is
+ * per write, not per byte: the events that arrive meanwhile then go out in
+ * one write per socket. Measured (`npm run bench -- --only workers`): 1.42 M
+ * to 3.1 M deliveries/s at 10,000 subscribers. A quiet stream, or a small
+ * engine, is never held back.
+ */
+export const COALESCE_MIN_SUBSCRIBERS = 1000;
+/** The longest an event waits for coalescing, in ms (see {@link COALESCE_MIN_SUBSCRIBERS}). */
+export const COALESCE_MAX_MS = 25;
 
 /** Why a subscriber left. */
 export type LeaveReason = 'disconnected' | 'dropped' | 'closed';
@@ -113,6 +128,9 @@ export class Engine {
   readonly #stopHeartbeat: () => void;
   #batch: StoredEvent[] = [];
   #flushScheduled = false;
+  /** How long the last dispatch took, and when it ended (performance.now()). */
+  #lastFlushMs = 0;
+  #lastFlushEnd = 0;
   #head = 0;
   #headId = '';
   #nextId = 1;
@@ -258,7 +276,14 @@ export class Engine {
     for (const event of events) this.#batch.push(event);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
+      // After a heavy dispatch, wait as long again (up to a bound) before the
+      // next: the events of that time go out together, one write per socket.
+      const wait =
+        this.#subscribers.size < COALESCE_MIN_SUBSCRIBERS
+          ? 0
+          : Math.min(this.#lastFlushMs, COALESCE_MAX_MS) - (performance.now() - this.#lastFlushEnd);
+      if (wait >= 1) setTimeout(() => this.#flush(), wait);
+      else setImmediate(() => this.#flush());
     }
   }
 
@@ -267,9 +292,12 @@ export class Engine {
     const batch = this.#batch;
     if (batch.length === 0) return;
     this.#batch = [];
+    const started = performance.now();
     const { deliveries, bytes } = dispatch(batch, this.#unindexed, this.#index, (subscriber) =>
       this.#drop(subscriber),
     );
+    this.#lastFlushEnd = performance.now();
+    this.#lastFlushMs = this.#lastFlushEnd - started;
     if (deliveries > 0) this.#observer.delivered?.(deliveries, bytes);
   }
 
