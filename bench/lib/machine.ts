@@ -7,6 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { arch, cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { familyCpuMs } from '../peers/peer.js';
 import type { Table } from './table.js';
 import { formatBytes } from './table.js';
 
@@ -101,18 +102,18 @@ function cpuTotals(): { idle: number; all: number } {
 /**
  * Starts watching the CPU; the function returned gives the share of all
  * cores' time (0 to 1) that other processes used since: the machine's busy
- * time less this process's own. Benchmarks share the machine with whatever
- * else runs, and a figure taken while it was busy must say so.
+ * time less this process's own and its children's (servers, load workers,
+ * publishers it started). Benchmarks share the machine with whatever else
+ * runs, and a figure taken while it was busy must say so.
  */
 export function watchOtherCpu(): () => number {
   const before = cpuTotals();
-  const own = process.cpuUsage();
+  const family = familyCpuMs();
   return () => {
     const after = cpuTotals();
     const all = after.all - before.all;
     const busy = all - (after.idle - before.idle);
-    const used = process.cpuUsage(own);
-    const mine = (used.user + used.system) / 1000;
+    const mine = familyCpuMs() - family;
     return all > 0 ? Math.min(1, Math.max(0, (busy - mine) / all)) : 0;
   };
 }

@@ -28,6 +28,7 @@ import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js'
 import { formatCount, formatDuration, formatRatio, type Table } from '../lib/table.js';
 import { type Peer, startAndon } from '../peers/andon.js';
 import { type BenchRedis, startRedisServer } from '../peers/redis.js';
+import { LAG_EVENTS as FANOUT_LAG_EVENTS, PUBLISHERS as FANOUT_PUBLISHERS } from './fanout.js';
 import { driveAppends } from './store-commit.js';
 
 const PUBLISHERS = 64;
@@ -40,9 +41,9 @@ const NO_PRUNING_MS = 2_000_000_000;
 /** Subscribers over all nodes: the issue's 10,000 with --full, fewer to keep the quick run short. */
 const FANOUT_SUBSCRIBERS = { quick: 3_000, full: 10_000 } as const;
 const NODE_COUNTS = [1, 2, 3] as const;
-const HTTP_PUBLISHERS = 4;
-/** Events published but not yet received per subscriber past which publishing waits (as in `workers`). */
-const LAG_EVENTS = 16;
+/** The fan-out scenario's load: 16 closed-loop publishers, up to 128 events per subscriber in flight. */
+const HTTP_PUBLISHERS = FANOUT_PUBLISHERS;
+const LAG_EVENTS = FANOUT_LAG_EVENTS;
 const FANOUT_MS = { quick: 2_500, full: 10_000 } as const;
 const FANOUT_WARMUP_MS = { quick: 1_000, full: 3_000 } as const;
 

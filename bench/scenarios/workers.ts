@@ -19,19 +19,21 @@ import { startSpreadLoad } from '../lib/spread-load.js';
 import { formatBytes, formatCount, formatDuration, formatRatio, type Table } from '../lib/table.js';
 import { startAndon } from '../peers/andon.js';
 import { type Peer, processTree, rssOf } from '../peers/peer.js';
+import { LAG_EVENTS as FANOUT_LAG_EVENTS, PUBLISHERS as FANOUT_PUBLISHERS } from './fanout.js';
 
 /** Subscribers of the fan-out measurement: the issue's figure. */
 const FANOUT_SUBSCRIBERS = 10_000;
 /** Worker counts compared; 1 is the plain single process (no cluster, no IPC). */
 const WORKER_COUNTS = [1, 2] as const;
-/** Publishes in flight: enough to keep the hub busy, the flow gate decides the pace. */
-const PUBLISHERS = 4;
 /**
- * Events published but not yet received, per subscriber, past which publishing
- * waits. At 4 one process is not saturated (the gate, not the hub, sets the
- * pace); at 16 it is, and the workers are too.
+ * The fan-out scenario's load (16 closed-loop publishers, up to 128 events
+ * per subscriber published but not received), so "one process" here is the
+ * figure the fan-out targets are set at. With a tighter gate (4 publishers,
+ * 16 events) the pace is set by round trips, not by the hub, and workers
+ * would be judged on latency instead of on what the cores deliver.
  */
-const LAG_EVENTS = 16;
+const PUBLISHERS = FANOUT_PUBLISHERS;
+const LAG_EVENTS = FANOUT_LAG_EVENTS;
 const WINDOW_MS = { quick: 4_000, full: 10_000 } as const;
 const WARMUP_MS = { quick: 1_500, full: 3_000 } as const;
 
@@ -299,6 +301,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     `Cores busy, hub + load client, of ${availableParallelism()}: ${rows
       .map((r) => `${r.workers} worker(s) ${(r.serverCores + r.clientCores).toFixed(2)}`)
       .join(', ')}. When they add up to every core, more workers only share the same cores.`,
+    `The most any number of workers could deliver here: ${availableParallelism()} cores \u00f7 (hub + load client CPU per delivery of one process, ${(((rows[0]!.serverCores + rows[0]!.clientCores) * 1e6) / single).toFixed(2)} \u00b5s) = ${formatCount((availableParallelism() * single) / (rows[0]!.serverCores + rows[0]!.clientCores))}/s, ${formatRatio(availableParallelism() / (rows[0]!.serverCores + rows[0]!.clientCores))} of one process, with perfect scaling: the load client's own cost per delivery does not shrink when the hub is split.`,
     `Hub CPU per delivery: ${rows
       .map(
         (r) =>
