@@ -9,6 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { acquireBenchLock } from './lib/load/lock.js';
 import { describeMachine, machineTable, watchOtherCpu } from './lib/machine.js';
 import { type RunReport, type ScenarioReport, writeResults } from './lib/results.js';
 import type { Scenario } from './lib/scenario.js';
@@ -90,6 +91,14 @@ async function main(): Promise<void> {
   }
   for (const warning of warnings) console.log(`Warning: ${warning}`);
   const reports: ScenarioReport[] = [];
+  // Held for the whole run (scenarios take it again, nested): no other
+  // benchmark starts between two scenarios and shares the cores.
+  const releaseLock = await acquireBenchLock(log);
+  // Ctrl-C: end like a normal exit, so the lock and the scratch files go.
+  process.once('SIGINT', () => {
+    scratch.remove();
+    process.exit(130);
+  });
   try {
     for (const scenario of scenarios) {
       console.log(`\n== ${scenario.title} (${scenario.name}, ${mode})`);
@@ -117,6 +126,7 @@ async function main(): Promise<void> {
     }
   } finally {
     scratch.remove();
+    releaseLock();
   }
   const argv = process.argv.slice(2).join(' ');
   const report: RunReport = {

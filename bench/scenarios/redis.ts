@@ -32,20 +32,21 @@ import { LAG_EVENTS as FANOUT_LAG_EVENTS, PUBLISHERS as FANOUT_PUBLISHERS } from
 import { driveAppends } from './store-commit.js';
 
 const PUBLISHERS = 64;
-const APPEND_MS = { quick: 1_000, full: 8_000 } as const;
+const APPEND_MS = { quick: 700, full: 8_000 } as const;
 const APPEND_WARMUP_MS = { quick: 300, full: 2_000 } as const;
 /** Appends one at a time, each awaited: the round trip of one event. */
-const SEQUENTIAL = { quick: 1_000, full: 10_000 } as const;
+const SEQUENTIAL = { quick: 500, full: 10_000 } as const;
 const NO_PRUNING_MS = 2_000_000_000;
 
 /** Subscribers over all nodes: the issue's 10,000 with --full, fewer to keep the quick run short. */
 const FANOUT_SUBSCRIBERS = { quick: 3_000, full: 10_000 } as const;
-const NODE_COUNTS = [1, 2, 3] as const;
+/** Node counts compared: 1, 2 and 3 with --full; 1 and 3 in the quick run. */
+const NODE_COUNTS = { quick: [1, 3], full: [1, 2, 3] } as const;
 /** The fan-out scenario's load: 16 closed-loop publishers, up to 128 events per subscriber in flight. */
 const HTTP_PUBLISHERS = FANOUT_PUBLISHERS;
 const LAG_EVENTS = FANOUT_LAG_EVENTS;
-const FANOUT_MS = { quick: 2_500, full: 10_000 } as const;
-const FANOUT_WARMUP_MS = { quick: 1_000, full: 3_000 } as const;
+const FANOUT_MS = { quick: 2_000, full: 10_000 } as const;
+const FANOUT_WARMUP_MS = { quick: 750, full: 3_000 } as const;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -298,7 +299,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     rows.push(await fanout(context, 'memory, 1 node', 1, 'memory'));
     rows.push(await fanout(context, 'sqlite, 1 node', 1, 'sqlite'));
   }
-  for (const nodes of NODE_COUNTS) {
+  for (const nodes of NODE_COUNTS[context.full ? 'full' : 'quick']) {
     rows.push(await fanout(context, `redis, ${nodes} node${nodes > 1 ? 's' : ''}`, nodes, 'redis'));
   }
   const sqlite = appends.find((r) => r.store === 'sqlite commit')!;

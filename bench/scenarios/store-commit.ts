@@ -18,7 +18,7 @@ import { formatCount, formatDuration, formatRatio } from '../lib/table.js';
 /** Appends outstanding at any time: a burst of concurrent HTTP publishes. */
 const PUBLISHERS = 64;
 /** How long each configuration is measured, and warmed up before, in ms. */
-const DURATION_MS = { quick: 2_500, full: 10_000 } as const;
+const DURATION_MS = { quick: 1_200, full: 10_000 } as const;
 const WARMUP_MS = { quick: 500, full: 2_000 } as const;
 /**
  * Pruning is not what this measures: a prune interval beyond the run keeps

@@ -34,8 +34,8 @@ const WORKER_COUNTS = [1, 2] as const;
  */
 const PUBLISHERS = FANOUT_PUBLISHERS;
 const LAG_EVENTS = FANOUT_LAG_EVENTS;
-const WINDOW_MS = { quick: 4_000, full: 10_000 } as const;
-const WARMUP_MS = { quick: 1_500, full: 3_000 } as const;
+const WINDOW_MS = { quick: 3_000, full: 10_000 } as const;
+const WARMUP_MS = { quick: 1_000, full: 3_000 } as const;
 
 /** The 60,000 of the issue: 4 workers of 15,000, under one process's 20,000 open files. */
 const HOLD = {

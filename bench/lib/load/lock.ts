@@ -40,6 +40,9 @@ function owner(): string {
   }
 }
 
+/** True once this process listens for its exit to release the lock. */
+let exitHooked = false;
+
 /**
  * Waits until no other process benchmarks, then holds the lock; resolves with
  * its release function. Gives up waiting after 15 minutes, says so, and goes on.
@@ -58,7 +61,11 @@ export async function acquireBenchLock(
       mkdirSync(LOCK_DIR);
       writeFileSync(OWNER_FILE, String(process.pid));
       holds = 1;
-      process.once('exit', releaseAll);
+      // Once per process, however often the lock is taken: the listener only cleans up.
+      if (!exitHooked) {
+        exitHooked = true;
+        process.once('exit', releaseAll);
+      }
       return release;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
