@@ -31,7 +31,7 @@ const SUBSCRIBERS = { quick: 10_000, full: 10_000 } as const;
 /** Connections opened per second while ramping the topic subscribers. */
 const RAMP_PER_SECOND = 5_000;
 /** Each measurement window, in ms; a warm-up of the same publishers runs before the first. */
-const WINDOW_MS = { quick: 3_000, full: 10_000 } as const;
+const WINDOW_MS = { quick: 2_000, full: 10_000 } as const;
 const WARMUP_MS = { quick: 1_000, full: 3_000 } as const;
 /** Publishes in flight at saturation: concurrent HTTP publishers on keep-alive connections. */
 const PUBLISHERS = 32;
