@@ -14,14 +14,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePackages } from '../../test/helpers/debian-packages.js';
 import { httpPoster } from './http-post.js';
 import { stopChild } from './node-peers.js';
 import { definePeer, freePort, type Peer, waitForHttp } from './peer.js';
 
 const NGINX = '/usr/sbin/nginx';
 const NCHAN_MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
-/** apt-get on a cold mirror can take minutes; past this the setup gives up loudly. */
-const APT_TIMEOUT_MS = 10 * 60_000;
 /** nginx starts in milliseconds. */
 const START_TIMEOUT_MS = 10_000;
 /** Open files per worker: the process limit here is 20,000 (hard). */
@@ -29,37 +28,16 @@ const WORKER_FILES = 20_000;
 /** Connections per worker: every subscriber of a run fits in one worker. */
 const WORKER_CONNECTIONS = 19_000;
 
-function apt(args: readonly string[]): { ok: boolean; output: string } {
-  const result = spawnSync('apt-get', args, {
-    encoding: 'utf8',
-    timeout: APT_TIMEOUT_MS,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  return {
-    ok: result.status === 0,
-    output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
-  };
-}
-
 /** Installs nginx-light and libnginx-mod-nchan when missing; throws with apt's words if that fails. */
 export function ensureNchan(log: (line: string) => void = () => {}): void {
   if (existsSync(NGINX) && existsSync(NCHAN_MODULE)) return;
   log('installing nginx-light and libnginx-mod-nchan (apt-get) for the nchan peer');
-  const packages = ['nginx-light', 'libnginx-mod-nchan'];
-  let install = apt(['install', '-y', '--no-install-recommends', ...packages]);
-  if (!install.ok) {
-    const update = apt(['update']);
-    install = update.ok
-      ? apt(['install', '-y', '--no-install-recommends', ...packages])
-      : { ok: false, output: `apt-get update failed:\n${update.output}` };
-  }
-  if (!install.ok || !existsSync(NGINX) || !existsSync(NCHAN_MODULE)) {
-    throw new Error(
-      'The nchan peer needs Debian packages nginx-light and libnginx-mod-nchan, and installing them failed. ' +
-        'Install them (as root: apt-get update && apt-get install -y nginx-light libnginx-mod-nchan), ' +
-        `then run the benchmark again.\n\napt-get said:\n${install.output.slice(-4000)}`,
-    );
-  }
+  ensurePackages({
+    packages: ['nginx-light', 'libnginx-mod-nchan'],
+    installed: () => existsSync(NGINX) && existsSync(NCHAN_MODULE),
+    neededBy: 'The nchan peer needs',
+    rerun: 'run the benchmark again',
+  });
 }
 
 function config(dir: string, port: number, workers: number): string {

@@ -5,16 +5,15 @@
  * directory, with the persistence a production hub would use
  * (`appendonly yes`, `appendfsync everysec` unless told otherwise).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { ensurePackages } from '../../test/helpers/debian-packages.js';
 import { stopChild } from './node-peers.js';
 import { freePort, treeCpuMs } from './peer.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
-/** apt-get on a cold mirror can take minutes; past this the setup gives up loudly. */
-const APT_TIMEOUT_MS = 10 * 60_000;
 const START_TIMEOUT_MS = 10_000;
 
 /** A running benchmark Redis. */
@@ -31,24 +30,12 @@ export interface BenchRedis {
 export function ensureRedisServer(log: (line: string) => void = () => {}): void {
   if (existsSync(REDIS_SERVER)) return;
   log('installing redis-server (apt-get) for the Redis benchmarks');
-  const apt = (args: string[]) =>
-    spawnSync('apt-get', args, {
-      encoding: 'utf8',
-      timeout: APT_TIMEOUT_MS,
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  let install = apt(['install', '-y', '--no-install-recommends', 'redis-server']);
-  if (install.status !== 0) {
-    apt(['update']);
-    install = apt(['install', '-y', '--no-install-recommends', 'redis-server']);
-  }
-  if (!existsSync(REDIS_SERVER)) {
-    throw new Error(
-      'The Redis benchmarks need Debian package redis-server, and installing it failed. ' +
-        'Install it (as root: apt-get update && apt-get install -y redis-server), then run the benchmark again.' +
-        `\n\napt-get said:\n${`${install.stdout ?? ''}${install.stderr ?? ''}`.slice(-4000)}`,
-    );
-  }
+  ensurePackages({
+    packages: ['redis-server'],
+    installed: () => existsSync(REDIS_SERVER),
+    neededBy: 'The Redis benchmarks need',
+    rerun: 'run the benchmark again',
+  });
 }
 
 function ping(port: number): Promise<boolean> {

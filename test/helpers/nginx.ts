@@ -7,17 +7,16 @@
  * only makes nginx run unprivileged in a temporary folder. Every nginx
  * started here is stopped and its folder deleted after the test file.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { freePort } from './andon-process.js';
+import { ensurePackages } from './debian-packages.js';
 
 const NGINX = '/usr/sbin/nginx';
-/** apt-get on a cold mirror can take minutes; past this the setup gives up loudly. */
-const APT_TIMEOUT_MS = 10 * 60_000;
 /** nginx starts in milliseconds; a slow CI gets far more. */
 const START_TIMEOUT_MS = 10_000;
 
@@ -33,36 +32,13 @@ export interface TestNginx {
   stop(): Promise<void>;
 }
 
-function apt(args: readonly string[]): { ok: boolean; output: string } {
-  const result = spawnSync('apt-get', args, {
-    encoding: 'utf8',
-    timeout: APT_TIMEOUT_MS,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  return {
-    ok: result.status === 0,
-    output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
-  };
-}
-
 /** The path of nginx, installing Debian's `nginx-light` first when it is missing. */
 export function ensureNginx(): string {
-  if (existsSync(NGINX)) return NGINX;
-  let install = apt(['install', '-y', '--no-install-recommends', 'nginx-light']);
-  if (!install.ok) {
-    // A fresh image has no package lists; fetch them and try once more.
-    const update = apt(['update']);
-    install = update.ok
-      ? apt(['install', '-y', '--no-install-recommends', 'nginx-light'])
-      : { ok: false, output: `apt-get update failed:\n${update.output}` };
-  }
-  if (!install.ok || !existsSync(NGINX)) {
-    throw new Error(
-      "The deployment tests need Debian's nginx-light, and installing it failed. Install it " +
-        '(as root: apt-get update && apt-get install -y nginx-light), then run the tests again.' +
-        `\n\napt-get said:\n${install.output.slice(-4000)}`,
-    );
-  }
+  ensurePackages({
+    packages: ['nginx-light'],
+    installed: () => existsSync(NGINX),
+    neededBy: 'The deployment tests need',
+  });
   return NGINX;
 }
 

@@ -15,11 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { freePort } from './andon-process.js';
+import { ensurePackages } from './debian-packages.js';
 
 /** Where Debian puts each PostgreSQL version's programs. */
 const PG_LIB = '/usr/lib/postgresql';
-/** apt-get on a cold mirror can take minutes; past this the setup gives up loudly. */
-const APT_TIMEOUT_MS = 10 * 60_000;
 /** initdb, start and stop take about a second each; CI can be slow. */
 const PG_CTL_TIMEOUT_S = 30;
 
@@ -48,39 +47,14 @@ function findBin(): string | undefined {
   return versions[0] === undefined ? undefined : join(PG_LIB, versions[0], 'bin');
 }
 
-function apt(args: readonly string[]): { ok: boolean; output: string } {
-  const result = spawnSync('apt-get', args, {
-    encoding: 'utf8',
-    timeout: APT_TIMEOUT_MS,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  return {
-    ok: result.status === 0,
-    output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
-  };
-}
-
 /** The PostgreSQL bin folder, installing Debian's `postgresql` first when it is missing. */
 export function ensurePostgres(): string {
-  const found = findBin();
-  if (found !== undefined) return found;
-  let install = apt(['install', '-y', '--no-install-recommends', 'postgresql']);
-  if (!install.ok) {
-    // A fresh image has no package lists; fetch them and try once more.
-    const update = apt(['update']);
-    install = update.ok
-      ? apt(['install', '-y', '--no-install-recommends', 'postgresql'])
-      : { ok: false, output: `apt-get update failed:\n${update.output}` };
-  }
-  const bin = findBin();
-  if (!install.ok || bin === undefined) {
-    throw new Error(
-      "The PostgreSQL tests need Debian's postgresql, and installing it failed. Install it " +
-        '(as root: apt-get update && apt-get install -y postgresql), then run the tests again.' +
-        `\n\napt-get said:\n${install.output.slice(-4000)}`,
-    );
-  }
-  return bin;
+  ensurePackages({
+    packages: ['postgresql'],
+    installed: () => findBin() !== undefined,
+    neededBy: 'The PostgreSQL tests need',
+  });
+  return findBin()!;
 }
 
 const asRoot = process.getuid?.() === 0;

@@ -7,17 +7,16 @@
  * on the same port and data, and is always stopped and deleted after the
  * test file (the `afterAll` below), whatever the test did.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { freePort } from './andon-process.js';
+import { ensurePackages } from './debian-packages.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
-/** apt-get on a cold mirror can take minutes; past this the setup gives up loudly. */
-const APT_TIMEOUT_MS = 10 * 60_000;
 /** Redis starts in milliseconds; a slow CI gets far more. */
 const START_TIMEOUT_MS = 20_000;
 
@@ -37,36 +36,13 @@ export interface TestRedis {
   destroy(): Promise<void>;
 }
 
-function apt(args: readonly string[]): { ok: boolean; output: string } {
-  const result = spawnSync('apt-get', args, {
-    encoding: 'utf8',
-    timeout: APT_TIMEOUT_MS,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  return {
-    ok: result.status === 0,
-    output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
-  };
-}
-
 /** The path of `redis-server`, installing Debian's `redis-server` first when it is missing. */
 export function ensureRedis(): string {
-  if (existsSync(REDIS_SERVER)) return REDIS_SERVER;
-  let install = apt(['install', '-y', '--no-install-recommends', 'redis-server']);
-  if (!install.ok) {
-    // A fresh image has no package lists; fetch them and try once more.
-    const update = apt(['update']);
-    install = update.ok
-      ? apt(['install', '-y', '--no-install-recommends', 'redis-server'])
-      : { ok: false, output: `apt-get update failed:\n${update.output}` };
-  }
-  if (!install.ok || !existsSync(REDIS_SERVER)) {
-    throw new Error(
-      "The Redis tests need Debian's redis-server, and installing it failed. Install it " +
-        '(as root: apt-get update && apt-get install -y redis-server), then run the tests again.' +
-        `\n\napt-get said:\n${install.output.slice(-4000)}`,
-    );
-  }
+  ensurePackages({
+    packages: ['redis-server'],
+    installed: () => existsSync(REDIS_SERVER),
+    neededBy: 'The Redis tests need',
+  });
   return REDIS_SERVER;
 }
 
