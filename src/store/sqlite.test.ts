@@ -41,6 +41,18 @@ function refusal(run: () => unknown): string {
 }
 
 describe('SQLite store', () => {
+  it('decodes a replayed row once: readers of the same rows share the event and its bytes', async () => {
+    const store = open(freshPath());
+    await store.append([draft('a'), draft('b'), draft('c')]);
+    const first = await readAfter(store, 0, 10);
+    const second = await readAfter(store, 0, 10);
+    expect(second.map((e) => e.id)).toEqual(['a', 'b', 'c']);
+    for (const [i, event] of second.entries()) {
+      expect(event).toBe(first[i]);
+      expect(event.bytes.toString()).toBe(`id: ${event.id}\ndata: data of ${event.id}\n\n`);
+    }
+  });
+
   it('keeps events, ids and retained state across reopening, and positions keep increasing', async () => {
     const path = freshPath();
     const first = open(path);

@@ -103,6 +103,9 @@ function unavailable(what: string, error: unknown): AndonError {
   );
 }
 
+/** Decoded events kept for replays (~0.5 KB each): the last 16,384 read. */
+const DECODED_CACHE_EVENTS = 16_384;
+
 function toEvent(row: EventRow): StoredEvent {
   const draft = rowDraft(row);
   return { ...draft, bytes: encodeEvent(draftFields(draft)) };
@@ -117,6 +120,8 @@ class SqliteStore implements Store {
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #s;
   #queue: Pending[] = [];
+  /** Events recently read, by position (see {@link SqliteStore.#decoded}). */
+  readonly #recent = new Map<number, StoredEvent>();
   #flushScheduled = false;
   #fedThrough: number;
   #dataVersion: number;
@@ -310,7 +315,7 @@ class SqliteStore implements Store {
           }
           scanned++;
           through = row.position;
-          const event = toEvent(row);
+          const event = this.#decoded(row);
           if (options.filter === undefined || options.filter(event)) events.push(event);
         }
       } else {
@@ -320,6 +325,25 @@ class SqliteStore implements Store {
     } catch (error) {
       throw unavailable('read', error);
     }
+  }
+
+  /**
+   * The event of `row`, decoded and encoded once for every reader: after a
+   * restart, thousands of screens replay the same rows, and building each
+   * event's bytes again for each of them cost more than the reads themselves.
+   * A row's position never names another event, so a cached event stays right.
+   */
+  #decoded(row: EventRow): StoredEvent {
+    const cached = this.#recent.get(row.position);
+    if (cached !== undefined) return cached;
+    const event = toEvent(row);
+    this.#recent.set(row.position, event);
+    if (this.#recent.size > DECODED_CACHE_EVENTS) {
+      // Oldest inserted first: a Map keeps insertion order.
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
+    }
+    return event;
   }
 
   async resolve(id: string): Promise<number | undefined> {
