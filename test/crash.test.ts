@@ -22,7 +22,7 @@
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -31,58 +31,18 @@ import { signToken } from '../src/mercure/auth.js';
 import { type AndonProcess, freePort, startAndon } from './helpers/andon-process.js';
 import { EventSourceClient } from './helpers/event-source.js';
 import { TEST_KEY } from './helpers/hub.js';
+import { type Answer, HUB_PATH, post } from './helpers/publish-loop.js';
 import { waitFor } from './helpers/wait.js';
 
-const HUB_PATH = '/.well-known/mercure';
 /** Every update of the run is on a topic this template matches. */
 const SELECTOR = 'https://ex/crash/{source}';
 const PUBLISHERS = 4;
 const SUBSCRIBERS = 4;
-/** A publish gets its answer within this, or counts as cut: a live hub answers in milliseconds. */
-const REQUEST_TIMEOUT_MS = 5000;
 /** Failures in a row that kills cannot explain: the hub is gone for good. */
 const MAX_CONSECUTIVE_FAILURES = 20;
 /** Acknowledged publishes between kills, drawn at random: some kills land during catch-up. */
 const KILL_AFTER_MIN = 20;
 const KILL_AFTER_MAX = 500;
-
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** One POST over `agent`; rejects when the connection fails or ends before the whole answer. */
-function post(agent: Agent, port: number, token: string, form: URLSearchParams): Promise<Answer> {
-  const body = form.toString();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: HUB_PATH,
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'Content-Length': Buffer.byteLength(body),
-          Authorization: `Bearer ${token}`,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('no answer in time')));
-    req.end(body);
-  });
-}
 
 function update(id: string, source: string): URLSearchParams {
   return new URLSearchParams({ topic: `https://ex/crash/${source}`, id, data: id });

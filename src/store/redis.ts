@@ -25,6 +25,7 @@ import {
 import { AndonError, isAndonError } from '../errors.js';
 import { encodeEvent } from '../sse/encoder.js';
 import { notifyListeners } from './listeners.js';
+import { RecentEvents } from './recent-events.js';
 import { APPEND_SCRIPT, PRUNE_SCRIPT } from './redis-scripts.js';
 import { describeTarget, parseRedisUrl, type RedisTarget } from './redis-url.js';
 import { DEFAULT_MAX_RETAINED_TOPICS, DEFAULT_RETENTION } from './retention.js';
@@ -237,6 +238,8 @@ class RedisStore implements Store, StoreHealth {
   #reported: boolean | undefined;
   #pruning: Promise<number> | undefined;
   #queue: Pending[] = [];
+  /** Events built lately: replays and the feed share them. */
+  readonly #recent = new RecentEvents();
   #flushScheduled = false;
   #closed = false;
 
@@ -476,7 +479,7 @@ class RedisStore implements Store, StoreHealth {
         failures = 0;
         if (reply === null || this.#closed) continue;
         const entries = reply[0]?.[1] ?? [];
-        if (entries.length > 0) this.#feed(entries.map(entryEvent));
+        if (entries.length > 0) this.#feed(entries.map((entry) => this.#event(entry)));
       } catch (error) {
         if (this.#closed) return;
         failures++;
@@ -625,6 +628,8 @@ class RedisStore implements Store, StoreHealth {
         }),
       );
       position += stored.length;
+      // Fed back by XREAD moments later: the feed takes these instead of building them again.
+      for (const event of stored) this.#recent.add(event);
       pending.resolve(stored);
     }
     if (position - 1 > this.#knownThrough) this.#knownThrough = position - 1;
@@ -633,40 +638,39 @@ class RedisStore implements Store, StoreHealth {
   async read(after: number, options: ReadOptions): Promise<ReadPage> {
     if (this.#closed) throw closedError();
     await this.#usable('read');
+    const { limit, filter } = options;
     const events: StoredEvent[] = [];
-    const filter = options.filter;
     let through = after;
     let gap = false;
     let newest = 0;
-    let first = true;
     try {
-      while (events.length < options.limit || options.limit <= 0) {
-        const count = filter === undefined ? Math.min(options.limit, PAGE) : PAGE;
+      for (let first = true; ; first = false) {
+        const count = filter === undefined ? Math.min(Math.max(limit, 1), PAGE) : PAGE;
         const [range, meta] = (await this.#commands
           .multi()
-          .xrange(this.#keys[0], `(${through}-0`, '+', 'COUNT', Math.max(count, 1))
+          .xrange(this.#keys[0], `(${through}-0`, '+', 'COUNT', count)
           .hmget(this.#keys[4], 'pruned_pos', 'seq')
           .exec()) as [[Error | null, Entry[]], [Error | null, (string | null)[]]];
         if (range[0] !== null) throw range[0];
         if (meta[0] !== null) throw meta[0];
-        const pruned = Number(meta[1][0] ?? 0);
         newest = Number(meta[1][1] ?? 0);
         if (first) {
+          const pruned = Number(meta[1][0] ?? 0);
           gap = pruned > after;
+          // Nothing to read: say where history stands, as the other stores do.
+          if (limit <= 0) break;
           if (pruned > through) through = pruned;
-          first = false;
         }
-        if (options.limit <= 0) break;
         const entries = range[1];
         for (const entry of entries) {
-          const event = entryEvent(entry);
+          const event = this.#event(entry);
           through = event.position;
           if (filter === undefined || filter(event)) {
             events.push(event);
-            if (events.length >= options.limit) break;
+            if (events.length >= limit) break;
           }
         }
-        if (entries.length < count || events.length >= options.limit) break;
+        if (entries.length < count || events.length >= limit) break;
       }
     } catch (error) {
       if (this.#closed) throw closedError();
@@ -674,8 +678,12 @@ class RedisStore implements Store, StoreHealth {
       throw unavailable('read', error);
     }
     if (this.#closed) throw closedError();
-    if (options.limit <= 0) through = after;
     return { events, through, end: through >= newest, gap };
+  }
+
+  /** The event of a stream entry, built once for every reader (and not at all for an own append). */
+  #event(entry: Entry): StoredEvent {
+    return this.#recent.get(positionOf(entry[0]), () => entryEvent(entry));
   }
 
   async resolve(id: string): Promise<number | undefined> {
@@ -777,6 +785,7 @@ class RedisStore implements Store, StoreHealth {
     this.#closed = true;
     clearInterval(this.#pruneTimer);
     this.#watchers.clear();
+    this.#recent.clear();
     this.#healthListeners.clear();
     this.#markStarted();
     // The reader is blocked in XREAD: drop it; the command connection finishes what it sent.

@@ -17,6 +17,7 @@ import { draftFields, type EventDraft, type StoredEvent } from '../engine/event.
 import { AndonError } from '../errors.js';
 import { encodeEvent } from '../sse/encoder.js';
 import { notifyListeners } from './listeners.js';
+import { RecentEvents } from './recent-events.js';
 import { DEFAULT_MAX_RETAINED_TOPICS, DEFAULT_RETENTION } from './retention.js';
 import {
   EVENT_COLUMNS,
@@ -103,9 +104,6 @@ function unavailable(what: string, error: unknown): AndonError {
   );
 }
 
-/** Decoded events kept for replays (~0.5 KB each): the last 16,384 read. */
-const DECODED_CACHE_EVENTS = 16_384;
-
 function toEvent(row: EventRow): StoredEvent {
   const draft = rowDraft(row);
   return { ...draft, bytes: encodeEvent(draftFields(draft)) };
@@ -120,8 +118,8 @@ class SqliteStore implements Store {
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #s;
   #queue: Pending[] = [];
-  /** Events recently read, by position (see {@link SqliteStore.#decoded}). */
-  readonly #recent = new Map<number, StoredEvent>();
+  /** Replayed events, built once for every reader. */
+  readonly #recent = new RecentEvents();
   #flushScheduled = false;
   #fedThrough: number;
   #dataVersion: number;
@@ -315,7 +313,7 @@ class SqliteStore implements Store {
           }
           scanned++;
           through = row.position;
-          const event = this.#decoded(row);
+          const event = this.#recent.get(row.position, () => toEvent(row));
           if (options.filter === undefined || options.filter(event)) events.push(event);
         }
       } else {
@@ -325,25 +323,6 @@ class SqliteStore implements Store {
     } catch (error) {
       throw unavailable('read', error);
     }
-  }
-
-  /**
-   * The event of `row`, decoded and encoded once for every reader: after a
-   * restart, thousands of screens replay the same rows, and building each
-   * event's bytes again for each of them cost more than the reads themselves.
-   * A row's position never names another event, so a cached event stays right.
-   */
-  #decoded(row: EventRow): StoredEvent {
-    const cached = this.#recent.get(row.position);
-    if (cached !== undefined) return cached;
-    const event = toEvent(row);
-    this.#recent.set(row.position, event);
-    if (this.#recent.size > DECODED_CACHE_EVENTS) {
-      // Oldest inserted first: a Map keeps insertion order.
-      const oldest = this.#recent.keys().next().value;
-      if (oldest !== undefined) this.#recent.delete(oldest);
-    }
-    return event;
   }
 
   async resolve(id: string): Promise<number | undefined> {
@@ -424,6 +403,7 @@ class SqliteStore implements Store {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
     this.#listeners.clear();
+    this.#recent.clear();
     await this.#pruning?.catch(() => {});
     this.#db.close();
   }
